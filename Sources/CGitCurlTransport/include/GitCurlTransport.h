@@ -1,0 +1,3 @@
+#pragma once
+/* libgit2 smart-HTTP subtransport over libcurl (placeholder until written). */
+int xg_transport_placeholder(void);
