@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CGitCurlTransport", dependencies: ["CCurl", "CGit2"]),
 
         // Swift layers, lowest first.
@@ -30,10 +31,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "XapiPlatforms", dependencies: ["XapiHTTP", "XapiCore"], swiftSettings: strictSettings),
+        .target(name: "XapiDescriptions", dependencies: ["CYAML", "XapiCore"], swiftSettings: strictSettings),
         .target(name: "XapiStore", dependencies: ["CSQLite", "CSodium", "XapiCore"], swiftSettings: strictSettings),
         .target(
             name: "XapiSync",
-            dependencies: ["XapiCore", "XapiHTTP", "XapiGit", "XapiPlatforms", "XapiStore"],
+            dependencies: ["XapiCore", "XapiHTTP", "XapiGit", "XapiPlatforms", "XapiStore", "XapiDescriptions"],
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "xapi-git", dependencies: ["XapiSync"], swiftSettings: strictSettings),
@@ -47,8 +49,9 @@ let package = Package(
             dependencies: ["XapiPlatforms", "LabSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "XapiDescriptionsTests", dependencies: ["XapiDescriptions"], swiftSettings: strictSettings),
         .testTarget(name: "XapiStoreTests", dependencies: ["XapiStore"], swiftSettings: strictSettings),
         .testTarget(name: "XapiSyncTests", dependencies: ["XapiSync", "LabSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "CommandLineTests", dependencies: ["LabSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CommandLineTests", dependencies: ["xapi-git", "LabSupport"], swiftSettings: strictSettings),
     ]
 )

@@ -59,6 +59,8 @@ public struct TokenReport: Sendable, Codable, Equatable {
     /// Notes that do not change the status, such as a deprecated credential kind or a server that lacks
     /// an endpoint.
     public var notes: [String]
+    /// The platform's own id of the repository, such as GitLab's numeric project id, which survives renames.
+    public var platformProjectID: String?
 
     public init(
         status: Status,
@@ -72,7 +74,8 @@ public struct TokenReport: Sendable, Codable, Equatable {
         ssoAuthorizationURL: String? = nil,
         retryAt: Date? = nil,
         canonicalRepository: String? = nil,
-        notes: [String] = []
+        notes: [String] = [],
+        platformProjectID: String? = nil
     ) {
         self.status = status
         self.detail = detail
@@ -86,6 +89,7 @@ public struct TokenReport: Sendable, Codable, Equatable {
         self.retryAt = retryAt
         self.canonicalRepository = canonicalRepository
         self.notes = notes
+        self.platformProjectID = platformProjectID
     }
 
     /// Whether a sync may go ahead with this token.

@@ -1,2 +1,0 @@
-#include "GitCurlTransport.h"
-int xg_transport_placeholder(void) { return 0; }

@@ -1,0 +1,119 @@
+public import Foundation
+public import XapiCore
+import XapiGit
+import XapiHTTP
+public import XapiPlatforms
+public import XapiStore
+
+/// The connector's entry point: integrations, the APIs and models that sync through them, members
+/// and the audit log, over one store.
+///
+/// Every operation names the acting member and checks that member's role first. Operations that
+/// reach a platform verify the token over its REST API before they change anything, so a failed
+/// verification leaves the store as it was.
+public final class Connector: Sendable {
+    public let configuration: ConnectorConfiguration
+    let store: Store
+    let transport: any HTTPTransport
+
+    /// Opens the store under `configuration.home`, creating it and the sealing key on first use.
+    public init(configuration: ConnectorConfiguration) throws {
+        self.configuration = configuration
+
+        let key: SealingKey
+        do {
+            if let base64 = configuration.keyBase64 {
+                key = try SealingKey(base64: base64)
+            } else {
+                key = try SealingKey.loadOrCreate(path: configuration.resolvedKeyFile)
+            }
+            self.store = try Store.open(home: configuration.home, key: key)
+        } catch let error as StoreError {
+            throw ConnectorError(.failed, error.description)
+        }
+
+        self.transport = HTTPClient(settings: configuration.network, log: configuration.log)
+        try GitTransport.configure(configuration.network)
+    }
+
+    // MARK: - Shared steps
+
+    /// The adapter for an integration's platform and server.
+    func adapter(platform: Platform, baseURL: String?) throws -> any PlatformAdapter {
+        do {
+            return try PlatformAdapters.adapter(for: platform, baseURL: baseURL, transport: transport)
+        } catch {
+            throw ConnectorError(.invalidInput, String(describing: error))
+        }
+    }
+
+    func verificationContext(knownExpiry: Date? = nil) -> VerificationContext {
+        VerificationContext(now: Date(), expiryWarning: configuration.expiryWarning, knownExpiry: knownExpiry)
+    }
+
+    /// Runs a store read off Swift's cooperative pool and turns store errors into connector errors.
+    func read<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
+        do {
+            return try await store.read(body)
+        } catch let error as StoreError {
+            throw ConnectorError(error)
+        }
+    }
+
+    /// Runs a store transaction off Swift's cooperative pool and turns store errors into connector
+    /// errors; a thrown error rolls the whole transaction back.
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+        do {
+            return try await store.write(body)
+        } catch let error as StoreError {
+            throw ConnectorError(error)
+        }
+    }
+
+    /// Checks that `actor` is a member whose role permits `action`.
+    func authorize(_ actor: String, for action: Action, in reader: StoreReader) throws {
+        guard try reader.isInitialized() else {
+            throw ConnectorError(
+                .notInitialized,
+                "this home has no organization yet; run `xapi-git org init --owner USER` first"
+            )
+        }
+        guard let member = try reader.member(actor) else {
+            throw ConnectorError(
+                .permissionDenied,
+                "'\(actor)' is not a member of this organization; an owner or admin adds members with "
+                    + "`xapi-git member add \(actor) --role ROLE`"
+            )
+        }
+        let role = Role(rawValue: member.role) ?? .viewer
+        guard role.permits(action) else {
+            let allowed = action.allowedRoles.map(\.rawValue).joined(separator: ", ")
+            throw ConnectorError(
+                .permissionDenied,
+                "\(actor) is \(role.rawValue) and may not \(action.rawValue); roles that may: \(allowed)"
+            )
+        }
+    }
+
+    /// The stored integration named `name`, or a not-found error that says how to list them.
+    func requireIntegration(_ name: String, in reader: StoreReader) throws -> IntegrationRecord {
+        guard let record = try reader.integration(named: name) else {
+            throw ConnectorError(
+                .notFound,
+                "integration '\(name)' does not exist; `xapi-git integration list` shows the integrations"
+            )
+        }
+        return record
+    }
+}
+
+extension ConnectorError {
+    init(_ error: StoreError) {
+        switch error.kind {
+        case .notFound: self.init(.notFound, error.description)
+        case .alreadyExists: self.init(.alreadyExists, error.description)
+        default: self.init(.failed, error.description)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+public import Foundation
+public import XapiCore
+
+/// Where the connector keeps its state and how it reaches servers.
+public struct ConnectorConfiguration: Sendable {
+    /// The directory of the store and the Git mirrors.
+    public var home: String
+    /// Where the sealing key is kept; nil means `home/sealing.key`. Ignored when `keyBase64` is set.
+    public var keyFile: String?
+    /// The sealing key itself, base64, for deployments that pass it in the environment (`XAPI_GIT_KEY`).
+    public var keyBase64: String?
+    public var network: NetworkSettings
+    /// A token that expires within this interval is reported as expiring.
+    public var expiryWarning: TimeInterval
+    /// How many times a sync rebuilds its commit when the branch moved during the push.
+    public var pushAttempts: Int
+    public var log: Log
+
+    public init(
+        home: String,
+        keyFile: String? = nil,
+        keyBase64: String? = nil,
+        network: NetworkSettings = NetworkSettings(),
+        expiryWarning: TimeInterval = 7 * 24 * 3600,
+        pushAttempts: Int = 3,
+        log: Log = .silent
+    ) {
+        self.home = home
+        self.keyFile = keyFile
+        self.keyBase64 = keyBase64
+        self.network = network
+        self.expiryWarning = expiryWarning
+        self.pushAttempts = pushAttempts
+        self.log = log
+    }
+
+    /// The default home: `$XDG_DATA_HOME/xapi-git`, else `~/.local/share/xapi-git`.
+    public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+            return data + "/xapi-git"
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/xapi-git"
+    }
+
+    var resolvedKeyFile: String { keyFile ?? home + "/sealing.key" }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import XapiSync
+
+/// Finds the command for a command line, runs it, and turns its errors into messages and exit codes.
+struct CommandLineTool {
+    let commands: [Command]
+
+    func run(_ words: [String], environment: [String: String]) async -> ExitCode {
+        if words.isEmpty || words == ["--help"] || words == ["help"] || words == ["-h"] {
+            printHelp()
+            return words.isEmpty ? .usage : .success
+        }
+
+        guard let command = commands.filter({ words.starts(with: $0.path) }).max(by: { $0.path.count < $1.path.count }) else {
+            reportError("unknown command '\(words.prefix(2).joined(separator: " "))'; run `xapi-git --help` for the list")
+            return .usage
+        }
+
+        let rest = Array(words.dropFirst(command.path.count))
+        if rest.contains("--help") || rest.contains("-h") {
+            print("usage: \(command.usage)\n\n\(command.summary)")
+            return .success
+        }
+
+        do {
+            let arguments = try Arguments(
+                rest,
+                valueOptions: command.valueOptions.union(GlobalOptions.valueOptions),
+                flagOptions: command.flagOptions.union(GlobalOptions.flagOptions)
+            )
+            let global = try GlobalOptions(arguments, environment: environment)
+            try await command.run(Invocation(arguments: arguments, global: global, output: Output(json: global.json)))
+            return .success
+        } catch let error as UsageError {
+            reportError("\(error.message)\nusage: \(command.usage)")
+            return .usage
+        } catch let error as ConnectorError {
+            reportError(error.message)
+            return ExitCode(error.kind)
+        } catch {
+            reportError(String(describing: error))
+            return .failure
+        }
+    }
+
+    func reportError(_ message: String) {
+        FileHandle.standardError.write(Data("xapi-git: error: \(message)\n".utf8))
+    }
+
+    func printHelp() {
+        var text = """
+            xapi-git: keep API descriptions in GitHub, GitLab and Bitbucket repositories.
+
+            usage: xapi-git COMMAND [OPTIONS]
+
+            commands:
+
+            """
+        let width = commands.map(\.usage.count).max() ?? 0
+        for command in commands {
+            text += "  " + command.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.summary + "\n"
+        }
+        text += """
+
+            global options:
+              --home DIR      where the store and mirrors live (XAPI_GIT_HOME; default ~/.local/share/xapi-git)
+              --as USER       the acting member (XAPI_GIT_USER)
+              --ca-file PEM   an extra trusted CA for API calls and Git pushes (XAPI_GIT_CA_FILE)
+              --timeout SEC   maximum seconds for one network operation (default 60)
+              --json          print results as JSON
+              --verbose       log debug messages to stderr
+
+            Tokens are read with --token-stdin or --token-env VAR, never from the command line.
+            """
+        print(text)
+    }
+}

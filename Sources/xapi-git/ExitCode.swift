@@ -1,0 +1,31 @@
+import XapiSync
+
+/// The documented, stable exit codes of `xapi-git`.
+enum ExitCode: Int32 {
+    case success = 0
+    case failure = 1
+    case notInitialized = 2
+    case integrationExpired = 3
+    case permissionDenied = 4
+    case verificationFailed = 5
+    case notFound = 6
+    case notConfirmed = 7
+    case pushRejected = 8
+    case alreadyExists = 9
+    case usage = 64
+
+    init(_ kind: ConnectorError.Kind) {
+        switch kind {
+        case .invalidInput: self = .usage
+        case .notFound: self = .notFound
+        case .alreadyExists: self = .alreadyExists
+        case .permissionDenied: self = .permissionDenied
+        case .integrationExpired: self = .integrationExpired
+        case .verificationFailed: self = .verificationFailed
+        case .notConfirmed: self = .notConfirmed
+        case .pushRejected: self = .pushRejected
+        case .notInitialized: self = .notInitialized
+        case .failed: self = .failure
+        }
+    }
+}

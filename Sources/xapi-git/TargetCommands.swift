@@ -1,0 +1,144 @@
+import Foundation
+import XapiSync
+
+/// `api add|switch|show` and `model add|switch|show`.
+enum TargetCommands {
+    static func all(_ kind: TargetName.Kind) -> [Command] {
+        let word = kind.rawValue
+        let placeholder = kind == .api ? "PROJECT/API@VERSION" : "PROJECT/MODEL"
+        return [
+            Command(
+                path: [word, "add"],
+                usage: "xapi-git \(word) add \(placeholder)",
+                summary: "Add an \(kind == .api ? "API version" : "model") that can be synced."
+            ) { invocation in
+                let name = try TargetName(kind: kind, parsing: try invocation.arguments.single(placeholder))
+                try await invocation.connector().addTarget(name, as: try invocation.actor())
+                invocation.output.line("added \(word) \(name)")
+            },
+            Command(
+                path: [word, "switch"],
+                usage: "xapi-git \(word) switch \(placeholder) --integration NAME",
+                summary: "Verify an integration and make it the one this \(word) syncs to.",
+                valueOptions: ["integration"]
+            ) { invocation in
+                let name = try TargetName(kind: kind, parsing: try invocation.arguments.single(placeholder))
+                let integration = try invocation.arguments.required("integration")
+                let view = try await invocation.connector().switchTarget(name, to: integration, as: try invocation.actor())
+                printTarget(view, invocation.output)
+            },
+            Command(
+                path: [word, "show"],
+                usage: "xapi-git \(word) show \(placeholder) [--json]",
+                summary: "Show the selected integration and the last sync."
+            ) { invocation in
+                let name = try TargetName(kind: kind, parsing: try invocation.arguments.single(placeholder))
+                printTarget(try await invocation.connector().target(name, as: try invocation.actor()), invocation.output)
+            },
+        ]
+    }
+
+    static func printTarget(_ view: TargetView, _ output: Output) {
+        if output.json {
+            var object: [String: Any] = ["kind": view.name.kind.rawValue, "name": view.name.description]
+            object["integration"] = view.integration.map(Render.integration)
+            object["last_sync"] = view.lastSync.map { sync -> [String: Any] in
+                var values: [String: Any] = ["at": Render.date(sync.at), "by": sync.actor, "files": sync.files]
+                values["commit"] = sync.commitID
+                return values
+            }
+            output.printJSON(object)
+            return
+        }
+
+        output.line("\(view.name.kind.rawValue) \(view.name)")
+        if let integration = view.integration {
+            output.line(
+                "  integration: \(integration.name) (\(integration.platform), \(integration.repository), "
+                    + "\(integration.branch), \(integration.state.rawValue))"
+            )
+        } else {
+            output.line("  integration: none selected")
+        }
+        if let sync = view.lastSync {
+            output.line("  last sync:   \(sync.commitID ?? "unchanged") at \(Render.date(sync.at)) by \(sync.actor)")
+        } else {
+            output.line("  last sync:   never")
+        }
+    }
+}
+
+/// `sync`.
+enum SyncCommands {
+    static let all: [Command] = [
+        Command(
+            path: ["sync"],
+            usage: "xapi-git sync PROJECT/API@VERSION|PROJECT/MODEL --file PATH [--file PATH ...] [--root DIR] [--message TEXT]",
+            summary: "Commit the files under the integration's folder and push them to its branch.",
+            valueOptions: ["file", "root", "message"]
+        ) { invocation in
+            let arguments = invocation.arguments
+            let text = try arguments.single("PROJECT/API@VERSION or PROJECT/MODEL")
+            let name = try TargetName(kind: text.contains("@") ? .api : .model, parsing: text)
+            let paths = arguments.allValues("file")
+            guard !paths.isEmpty else { throw UsageError("pass at least one --file PATH") }
+
+            let files = try SyncInput.read(paths, root: arguments.value("root"))
+            let outcome = try await invocation.connector().sync(
+                name,
+                files: files,
+                message: arguments.value("message"),
+                as: try invocation.actor()
+            )
+
+            if invocation.output.json {
+                var object: [String: Any] = [
+                    "target": outcome.target.description, "integration": outcome.integration, "repository": outcome.repository,
+                    "branch": outcome.branch, "paths": outcome.paths, "pushed": outcome.pushed,
+                ]
+                object["commit"] = outcome.commit
+                invocation.output.printJSON(object)
+            } else if let commit = outcome.commit {
+                invocation.output.line(
+                    "synced \(outcome.paths.joined(separator: ", ")) to \(outcome.repository) (\(outcome.branch)) as commit \(commit)"
+                )
+            } else {
+                invocation.output.line("\(outcome.repository) (\(outcome.branch)) already has this content; nothing pushed")
+            }
+        }
+    ]
+}
+
+/// Reads sync inputs from disk and names them inside the integration's folder.
+enum SyncInput {
+    /// Reads each file. Without a root a file keeps only its name; with a root it keeps its path
+    /// relative to the root, and a file outside the root is refused.
+    static func read(_ paths: [String], root: String?) throws -> [SyncFile] {
+        let rootURL = root.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath() }
+        if let root, let rootURL {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError("--root '\(root)' is not a directory")
+            }
+        }
+
+        return try paths.map { path in
+            let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+            let relative: String
+            if let rootURL {
+                let prefix = rootURL.path.hasSuffix("/") ? rootURL.path : rootURL.path + "/"
+                guard url.path.hasPrefix(prefix) else {
+                    throw UsageError("the file '\(path)' is outside --root '\(root ?? "")'; every file must be inside it")
+                }
+                relative = String(url.path.dropFirst(prefix.count))
+            } else {
+                relative = url.lastPathComponent
+            }
+
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw UsageError("the file '\(path)' cannot be read")
+            }
+            return SyncFile(path: relative, contents: [UInt8](data))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import LabSupport
+import XapiCore
+
+/// Runs the built `xapi-git` in its own session (so it has no controlling terminal) with a private
+/// home, and collects what it printed.
+struct CommandRunner {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let home: String
+    let environment: [String: String]
+
+    init(lab: Lab, actor: String? = nil) {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent(Lab.uniqueName("xapi-cli")).path
+        var environment = ProcessInfo.processInfo.environment
+        environment["XAPI_GIT_HOME"] = home
+        environment["XAPI_GIT_CA_FILE"] = lab.caFile
+        environment["XAPI_GIT_USER"] = actor
+        environment.removeValue(forKey: "XAPI_GIT_KEY")
+        self.environment = environment
+    }
+
+    /// The `xapi-git` built beside this test bundle.
+    static var binary: String {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("xapi-git").path }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    /// Runs `xapi-git ARGUMENTS` with `extraEnvironment` added and `stdin` as standard input.
+    func run(_ arguments: [String], stdin: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["--wait", CommandRunner.binary] + arguments
+        process.environment = environment.merging(extraEnvironment) { $1 }
+
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+
+        let errorData = DataCollector(errors.fileHandleForReading)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outputData, as: UTF8.self),
+            stderr: String(decoding: errorData.finish(), as: UTF8.self)
+        )
+    }
+}
+
+/// Reads a pipe on a background thread so that a full stderr pipe cannot block the child.
+final class DataCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func finish() -> Data {
+        done.wait()
+        return data
+    }
+}
