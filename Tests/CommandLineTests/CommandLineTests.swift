@@ -35,44 +35,44 @@ struct CommandLineTests {
     }
 
     @Test("whole flow leaks no token")
-    func wholeFlowLeaksNoToken() throws {
+    func wholeFlowLeaksNoToken() async throws {
         let lab = try Lab.shared()
         let runner = CommandRunner(lab: lab, actor: "olivia")
         let writer = Lab.uniqueName("cli-writer")
         let repository = Lab.uniqueName("cli-org") + "/specs"
-        let token = try lab.addToken(platform: "github", user: writer)
-        try lab.addRepo(platform: "github", repository, writers: [writer])
+        let token = try await lab.addToken(platform: "github", user: writer)
+        try await lab.addRepo(platform: "github", repository, writers: [writer])
         let spec = FileManager.default.temporaryDirectory.appendingPathComponent(Lab.uniqueName("spec") + ".yaml")
         try Data("openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\n".utf8).write(to: spec)
 
         var results: [CommandRunner.Result] = []
-        func step(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:], expect status: Int32) throws {
+        func step(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:], expect status: Int32) async throws {
             let result = try runner.run(arguments, stdin: stdin, extraEnvironment: env)
             results.append(result)
             #expect(result.status == status, "\(arguments.prefix(2)) exited \(result.status): \(result.stderr)")
         }
 
-        try step(["org", "init", "--owner", "olivia"], expect: 0)
-        try step(
+        await try step(["org", "init", "--owner", "olivia"], expect: 0)
+        await try step(
             ["integration", "add", "docs", "--platform", "github", "--base-url", lab.baseURL("github"), "--repo", repository,
              "--branch", "main", "--folder", "apis", "--token-stdin"],
             stdin: token.revealed() + "\n",
             expect: 0
         )
-        try step(["integration", "verify", "docs", "--json"], expect: 0)
-        try step(["api", "add", "shop/orders@v1"], expect: 0)
-        try step(["api", "switch", "shop/orders@v1", "--integration", "docs"], expect: 0)
-        try step(["sync", "shop/orders@v1", "--file", spec.path], expect: 0)
-        try step(["sync", "shop/orders@v1", "--file", spec.path, "--json"], expect: 0)
+        await try step(["integration", "verify", "docs", "--json"], expect: 0)
+        await try step(["api", "add", "shop/orders@v1"], expect: 0)
+        await try step(["api", "switch", "shop/orders@v1", "--integration", "docs"], expect: 0)
+        await try step(["sync", "shop/orders@v1", "--file", spec.path], expect: 0)
+        await try step(["sync", "shop/orders@v1", "--file", spec.path, "--json"], expect: 0)
         let unchanged = try JSONSerialization.jsonObject(with: Data((results.last?.stdout ?? "").utf8)) as? [String: Any]
         #expect(unchanged?["pushed"] as? Bool == false)
 
-        let fresh = try lab.addToken(platform: "github", user: writer)
-        try step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN"], env: ["NEW_TOKEN": fresh.revealed()], expect: 7)
-        try step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN", "--yes"], env: ["NEW_TOKEN": fresh.revealed()], expect: 0)
-        try step(["integration", "reconnect", "docs", "--token-stdin", "--yes"], stdin: "wrong-token", expect: 5)
-        try step(["audit", "--json"], expect: 0)
-        try step(["integration", "list", "--json"], expect: 0)
+        let fresh = try await lab.addToken(platform: "github", user: writer)
+        await try step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN"], env: ["NEW_TOKEN": fresh.revealed()], expect: 7)
+        await try step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN", "--yes"], env: ["NEW_TOKEN": fresh.revealed()], expect: 0)
+        await try step(["integration", "reconnect", "docs", "--token-stdin", "--yes"], stdin: "wrong-token", expect: 5)
+        await try step(["audit", "--json"], expect: 0)
+        await try step(["integration", "list", "--json"], expect: 0)
 
         let listing = try #require(results.last?.stdout)
         let parsed = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]]

@@ -83,7 +83,7 @@ public struct Lab: Sendable {
         expires: String? = nil,
         scopes: [String]? = nil,
         extra: [String] = []
-    ) throws -> Secret {
+    ) async throws -> Secret {
         var arguments = ["token", "add", "--platform", platform, "--user", user]
         if let expires {
             arguments += ["--expires", expires]
@@ -93,7 +93,7 @@ public struct Lab: Sendable {
         }
         arguments += extra
 
-        let output = try run(arguments)
+        let output = try await run(arguments)
         guard let token = Secret(trimming: output) else {
             throw LabError(command: arguments, status: 0, message: "labctl token add printed no token")
         }
@@ -101,13 +101,13 @@ public struct Lab: Sendable {
     }
 
     /// Makes the token expired from now on.
-    public func expire(_ token: Secret) throws {
-        try run(["token", "expire", "-"], stdin: token.revealed())
+    public func expire(_ token: Secret) async throws {
+        try await run(["token", "expire", "-"], stdin: token.revealed())
     }
 
     /// Revokes the token.
-    public func revoke(_ token: Secret) throws {
-        try run(["token", "revoke", "-"], stdin: token.revealed())
+    public func revoke(_ token: Secret) async throws {
+        try await run(["token", "revoke", "-"], stdin: token.revealed())
     }
 
     /// Adds a bare repository whose branch `main` contains one commit with README.md (pass `["--empty"]` in
@@ -126,23 +126,23 @@ public struct Lab: Sendable {
         readers: [String] = [],
         protect: [String] = [],
         extra: [String] = []
-    ) throws {
+    ) async throws {
         var arguments = ["repo", "add", "--platform", platform, name]
         arguments += writers.flatMap { ["--writer", $0] }
         arguments += readers.flatMap { ["--reader", $0] }
         arguments += protect.flatMap { ["--protect", $0] }
         arguments += extra
-        try run(arguments)
+        try await run(arguments)
     }
 
     /// Returns the directory of the bare repository on disk, for checking its content with the git command line.
-    public func repositoryPath(platform: String, _ name: String) throws -> String {
-        try run(["repo", "path", "--platform", platform, name])
+    public func repositoryPath(platform: String, _ name: String) async throws -> String {
+        try await run(["repo", "path", "--platform", platform, name])
     }
 
     /// Returns how many pushes the repository accepted and how many fetches sent a pack, with its branches.
-    public func repositoryStats(platform: String, _ name: String) throws -> RepositoryStats {
-        let output = try run(["repo", "stats", "--platform", platform, name])
+    public func repositoryStats(platform: String, _ name: String) async throws -> RepositoryStats {
+        let output = try await run(["repo", "stats", "--platform", platform, name])
         do {
             return try JSONDecoder().decode(RepositoryStats.self, from: Data(output.utf8))
         } catch {
@@ -152,10 +152,17 @@ public struct Lab: Sendable {
 
     /// Runs `labctl ARGUMENTS` and returns its standard output without surrounding white space.
     ///
-    /// Pass a token through `stdin` with `-` as its argument, never in `arguments`.
+    /// Pass a token through `stdin` with `-` as its argument, never in `arguments`. labctl runs on a
+    /// thread of its own, so waiting for it never holds one of Swift's few cooperative threads, which
+    /// would delay every other test running in parallel.
     @discardableResult
-    public func run(_ arguments: [String], stdin: String? = nil) throws -> String {
-        try Lab.runLabctl(labctlPath, arguments, stdin: stdin)
+    public func run(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        let labctl = labctlPath
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Lab.runLabctl(labctl, arguments, stdin: stdin) })
+            }
+        }
     }
 
     private static func runLabctl(_ labctl: String, _ arguments: [String], stdin: String?) throws -> String {

@@ -12,12 +12,12 @@ struct GitHubRepositoryFixture {
     let token: Secret
 
     /// Adds a repository owned by a new user and a token of that user that may push.
-    static func make(protect: [String] = [], empty: Bool = false) throws -> GitHubRepositoryFixture {
+    static func make(protect: [String] = [], empty: Bool = false) async throws -> GitHubRepositoryFixture {
         let lab = try Lab.shared()
         let owner = Lab.uniqueName("owner")
         let name = owner + "/" + Lab.uniqueName("repo")
-        let token = try lab.addToken(platform: "github", user: owner)
-        try lab.addRepo(platform: "github", name, protect: protect, extra: empty ? ["--empty"] : [])
+        let token = try await lab.addToken(platform: "github", user: owner)
+        try await lab.addRepo(platform: "github", name, protect: protect, extra: empty ? ["--empty"] : [])
         return GitHubRepositoryFixture(lab: lab, name: name, owner: owner, token: token)
     }
 
@@ -32,14 +32,14 @@ struct GitHubRepositoryFixture {
     }
 
     /// Returns the bytes of `path` on `branch` in the lab's bare repository, read with `git cat-file blob`.
-    func committedBytes(_ path: String, branch: String = "main") throws -> [UInt8] {
-        let directory = try lab.repositoryPath(platform: "github", name)
+    func committedBytes(_ path: String, branch: String = "main") async throws -> [UInt8] {
+        let directory = try await lab.repositoryPath(platform: "github", name)
         return try runGit(["--git-dir", directory, "cat-file", "blob", "\(branch):\(path)"])
     }
 
     /// Returns the commit id that `branch` points at in the lab's bare repository.
-    func branchTip(_ branch: String = "main") throws -> String {
-        let directory = try lab.repositoryPath(platform: "github", name)
+    func branchTip(_ branch: String = "main") async throws -> String {
+        let directory = try await lab.repositoryPath(platform: "github", name)
         let output = try runGit(["--git-dir", directory, "rev-parse", "refs/heads/\(branch)"])
         return String(decoding: output, as: UTF8.self).trimmingWhitespaceAndNewlines()
     }

@@ -7,13 +7,13 @@ import XapiGit
 /// Fetch, commit and push against the lab's GitHub, checked in the lab's bare repository with git.
 @Suite struct MirrorPushTests {
     @Test func pushLandsByteIdentical() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let mirror = try await repository.openMirror()
-        let readme = try repository.committedBytes("README.md")
+        let readme = try await repository.committedBytes("README.md")
 
         let tip = try #require(
             try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20)))
-        #expect(tip.hex == (try repository.branchTip()))
+        await #expect(tip.hex == (try repository.branchTip()))
         let json = Array("{\"type\": \"object\"}\n".utf8)
         let commit = try #require(
             try await mirror.makeCommit(
@@ -25,19 +25,19 @@ import XapiGit
                 message: "Publish the Pets API", author: signature))
         try await mirror.push(commit, to: "main", credential: repository.credential, timeout: .seconds(20))
 
-        #expect(try repository.branchTip() == commit.hex)
-        #expect(try repository.committedBytes("specs/openapi.yaml") == windowsText)
-        #expect(try repository.committedBytes("specs/schemas/v1/pet.json") == json)
-        #expect(try repository.committedBytes("README.md") == readme)
+        await #expect(try repository.branchTip() == commit.hex)
+        await #expect(try repository.committedBytes("specs/openapi.yaml") == windowsText)
+        await #expect(try repository.committedBytes("specs/schemas/v1/pet.json") == json)
+        await #expect(try repository.committedBytes("README.md") == readme)
         let parent = try runGit([
-            "--git-dir", try repository.lab.repositoryPath(platform: "github", repository.name),
+            "--git-dir", try await repository.lab.repositoryPath(platform: "github", repository.name),
             "rev-parse", "main^",
         ])
         #expect(String(decoding: parent, as: UTF8.self) == tip.hex + "\n")
     }
 
     @Test func secondPushOfSameContentIsNothing() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let mirror = try await repository.openMirror()
         let writes = [FileWrite(path: "openapi.yaml", contents: windowsText)]
         let tip = try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
@@ -53,7 +53,7 @@ import XapiGit
     }
 
     @Test func emptyRepositoryGetsFirstCommit() async throws {
-        let repository = try GitHubRepositoryFixture.make(empty: true)
+        let repository = try await GitHubRepositoryFixture.make(empty: true)
         let mirror = try await repository.openMirror()
 
         let tip = try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
@@ -68,13 +68,13 @@ import XapiGit
                 author: signature))
         try await mirror.push(commit, to: "main", credential: repository.credential, timeout: .seconds(20))
 
-        #expect(try repository.committedBytes("specs/openapi.yaml") == windowsText)
+        await #expect(try repository.committedBytes("specs/openapi.yaml") == windowsText)
         #expect(
             try await mirror.remoteDefaultBranch(credential: repository.credential, timeout: .seconds(20)) == "main")
     }
 
     @Test func missingBranchFetchesNil() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let mirror = try await repository.openMirror()
 
         let tip = try await mirror.fetch(
@@ -84,7 +84,7 @@ import XapiGit
     }
 
     @Test func pushCreatesNewBranch() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let mirror = try await repository.openMirror()
         let tip = try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
         let commit = try #require(
@@ -93,15 +93,15 @@ import XapiGit
 
         try await mirror.push(commit, to: "api-docs", credential: repository.credential, timeout: .seconds(20))
 
-        #expect(try repository.branchTip("api-docs") == commit.hex)
-        #expect(try repository.branchTip("main") == tip?.hex)
+        await #expect(try repository.branchTip("api-docs") == commit.hex)
+        await #expect(try repository.branchTip("main") == tip?.hex)
         #expect(
             try await mirror.fetch(branch: "api-docs", credential: repository.credential, timeout: .seconds(20))
                 == commit)
     }
 
     @Test func protectedBranchIsPushRejected() async throws {
-        let repository = try GitHubRepositoryFixture.make(protect: ["main"])
+        let repository = try await GitHubRepositoryFixture.make(protect: ["main"])
         let mirror = try await repository.openMirror()
         let tip = try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
         let commit = try #require(
@@ -117,11 +117,11 @@ import XapiGit
         #expect(error?.rejectedReference == "refs/heads/main")
         #expect(error?.message.contains("GH006: Protected branch update failed") == true)
         #expect(error?.serverOutput?.contains("GH006") == true)
-        #expect(try repository.branchTip() == tip?.hex)
+        await #expect(try repository.branchTip() == tip?.hex)
     }
 
     @Test func remoteAheadIsNeverPushedOver() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let first = try await repository.openMirror()
         let second = try await repository.openMirror()
         let base = try await first.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
@@ -139,7 +139,7 @@ import XapiGit
             try await second.push(loser, to: "main", credential: repository.credential, timeout: .seconds(20))
         }
         #expect(error?.kind == .nonFastForward || error?.kind == .pushRejected)
-        #expect(try repository.branchTip() == winner.hex)
+        await #expect(try repository.branchTip() == winner.hex)
 
         // The caller's recovery: fetch the new tip, rebuild on it and push again.
         let newTip = try await second.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
@@ -148,12 +148,12 @@ import XapiGit
                 parent: newTip, writes: [FileWrite(path: "b.yaml", contents: [2])], message: "second",
                 author: signature))
         try await second.push(rebuilt, to: "main", credential: repository.credential, timeout: .seconds(20))
-        #expect(try repository.committedBytes("a.yaml") == [1])
-        #expect(try repository.committedBytes("b.yaml") == [2])
+        await #expect(try repository.committedBytes("a.yaml") == [1])
+        await #expect(try repository.committedBytes("b.yaml") == [2])
     }
 
     @Test func mirrorFilesHoldNoToken() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let mirror = try await repository.openMirror()
         let tip = try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20))
         let commit = try #require(
@@ -180,13 +180,13 @@ import XapiGit
 
     // A retry after a lost response pushes a commit the remote already has.
     @Test func pushOfRemoteTipSucceeds() async throws {
-        let repository = try GitHubRepositoryFixture.make()
+        let repository = try await GitHubRepositoryFixture.make()
         let mirror = try await repository.openMirror()
         let tip = try #require(
             try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(20)))
 
         try await mirror.push(tip, to: "main", credential: repository.credential, timeout: .seconds(20))
 
-        #expect(try repository.branchTip() == tip.hex)
+        await #expect(try repository.branchTip() == tip.hex)
     }
 }

@@ -14,17 +14,17 @@ import XapiPlatforms
     }
 
     /// Creates a user and a repository `user/slug` in the user's workspace.
-    func ownedRepository(protect: [String] = []) throws -> (user: String, repository: String) {
+    func ownedRepository(protect: [String] = []) async throws -> (user: String, repository: String) {
         let user = Lab.uniqueName("bb")
         let repository = "\(user)/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket", repository, protect: protect)
+        try await lab.addRepo(platform: "bitbucket", repository, protect: protect)
         return (user, repository)
     }
 
     /// Creates an API token of `user`, which logs in with the user's e-mail.
-    func apiToken(for user: String, scopes: [String]? = nil) throws -> AccessToken {
+    func apiToken(for user: String, scopes: [String]? = nil) async throws -> AccessToken {
         let email = "\(user)@example.com"
-        let secret = try lab.addToken(
+        let secret = try await lab.addToken(
             platform: "bitbucket",
             user: user,
             scopes: scopes,
@@ -34,8 +34,8 @@ import XapiPlatforms
     }
 
     @Test func apiTokenOfOwnerIsValid() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(for: user)
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(for: user)
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: repository)
 
@@ -47,8 +47,8 @@ import XapiPlatforms
     }
 
     @Test func accessTokenIsJudgedByScopes() async throws {
-        let (user, repository) = try ownedRepository()
-        let secret = try lab.addToken(platform: "bitbucket", user: user, extra: ["--kind", "access-token"])
+        let (user, repository) = try await ownedRepository()
+        let secret = try await lab.addToken(platform: "bitbucket", user: user, extra: ["--kind", "access-token"])
 
         let report = try await fixture.verify(
             .bitbucket,
@@ -63,8 +63,8 @@ import XapiPlatforms
     }
 
     @Test func readOnlyAccessTokenLacksWriteScope() async throws {
-        let (user, repository) = try ownedRepository()
-        let secret = try lab.addToken(
+        let (user, repository) = try await ownedRepository()
+        let secret = try await lab.addToken(
             platform: "bitbucket",
             user: user,
             scopes: ["repository"],
@@ -82,8 +82,8 @@ import XapiPlatforms
     }
 
     @Test func appPasswordIsDeprecated() async throws {
-        let (user, repository) = try ownedRepository()
-        let secret = try lab.addToken(platform: "bitbucket", user: user, extra: ["--kind", "app-password"])
+        let (user, repository) = try await ownedRepository()
+        let secret = try await lab.addToken(platform: "bitbucket", user: user, extra: ["--kind", "app-password"])
 
         let report = try await fixture.verify(
             .bitbucket,
@@ -98,8 +98,8 @@ import XapiPlatforms
     }
 
     @Test func appPasswordWithEmailIsInvalid() async throws {
-        let (user, repository) = try ownedRepository()
-        let secret = try lab.addToken(platform: "bitbucket", user: user, extra: ["--kind", "app-password"])
+        let (user, repository) = try await ownedRepository()
+        let secret = try await lab.addToken(platform: "bitbucket", user: user, extra: ["--kind", "app-password"])
 
         let report = try await fixture.verify(
             .bitbucket,
@@ -113,8 +113,8 @@ import XapiPlatforms
     }
 
     @Test func apiTokenWithWrongEmailIsInvalid() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(for: user)
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(for: user)
         let wrongEmail = AccessToken(kind: .bitbucketAPIToken(email: "someone@example.com"), secret: token.secret)
 
         let report = try await fixture.verify(.bitbucket, token: wrongEmail, repository: repository)
@@ -124,9 +124,9 @@ import XapiPlatforms
     }
 
     @Test func expiredTokenWithKnownExpiryIsExpired() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(for: user)
-        try lab.expire(token.secret)
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(for: user)
+        try await lab.expire(token.secret)
         let context = VerificationContext(knownExpiry: Date().addingTimeInterval(-60))
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: repository, context: context)
@@ -135,9 +135,9 @@ import XapiPlatforms
     }
 
     @Test func revokedTokenIsInvalid() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(for: user)
-        try lab.revoke(token.secret)
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(for: user)
+        try await lab.revoke(token.secret)
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: repository)
 
@@ -145,8 +145,8 @@ import XapiPlatforms
     }
 
     @Test func tokenWithoutAccountScopeIsNoted() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(
             for: user,
             scopes: ["read:repository:bitbucket", "write:repository:bitbucket"]
         )
@@ -162,8 +162,8 @@ import XapiPlatforms
         let owner = Lab.uniqueName("owner")
         let reader = Lab.uniqueName("reader")
         let repository = "\(owner)/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket", repository, readers: [reader])
-        let token = try apiToken(for: reader)
+        try await lab.addRepo(platform: "bitbucket", repository, readers: [reader])
+        let token = try await apiToken(for: reader)
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: repository)
 
@@ -176,8 +176,8 @@ import XapiPlatforms
         let owner = Lab.uniqueName("owner")
         let writer = Lab.uniqueName("writer")
         let repository = "\(owner)/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket", repository, writers: [writer])
-        let token = try apiToken(for: writer)
+        try await lab.addRepo(platform: "bitbucket", repository, writers: [writer])
+        let token = try await apiToken(for: writer)
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: repository)
 
@@ -186,8 +186,8 @@ import XapiPlatforms
     }
 
     @Test func missingRepositoryIsNotFound() async throws {
-        let (user, _) = try ownedRepository()
-        let token = try apiToken(for: user)
+        let (user, _) = try await ownedRepository()
+        let token = try await apiToken(for: user)
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: "\(user)/no-such-repository")
 
@@ -195,8 +195,8 @@ import XapiPlatforms
     }
 
     @Test func missingBranchIsNotFound() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(for: user)
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(for: user)
 
         let report = try await fixture.verify(.bitbucket, token: token, repository: repository, branch: "gone")
 
@@ -205,10 +205,10 @@ import XapiPlatforms
     }
 
     @Test func rateLimitTellsRetryTime() async throws {
-        let (user, repository) = try ownedRepository()
-        let token = try apiToken(for: user)
+        let (user, repository) = try await ownedRepository()
+        let token = try await apiToken(for: user)
         let before = Date()
-        try lab.run(
+        try await lab.run(
             ["ratelimit", "set", "--platform", "bitbucket", "--reset-in", "75", "-"],
             stdin: token.secret.revealed()
         )

@@ -19,16 +19,16 @@ import XapiPlatforms
     }
 
     /// Creates a user with write access to a new repository `KEY/slug`, and the user's personal token.
-    func writableRepository(protect: [String] = []) throws -> (user: String, repository: String, token: AccessToken) {
+    func writableRepository(protect: [String] = []) async throws -> (user: String, repository: String, token: AccessToken) {
         let user = Lab.uniqueName("dc")
         let repository = "\(Self.uniqueProjectKey())/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket-dc", repository, writers: [user], protect: protect)
-        let secret = try lab.addToken(platform: "bitbucket-dc", user: user)
+        try await lab.addRepo(platform: "bitbucket-dc", repository, writers: [user], protect: protect)
+        let secret = try await lab.addToken(platform: "bitbucket-dc", user: user)
         return (user, repository, AccessToken(secret: secret))
     }
 
     @Test func personalTokenIsValid() async throws {
-        let (user, repository, token) = try writableRepository()
+        let (user, repository, token) = try await writableRepository()
 
         let report = try await fixture.verify(.bitbucketDataCenter, token: token, repository: repository)
 
@@ -41,8 +41,8 @@ import XapiPlatforms
     @Test func projectTokenIsValid() async throws {
         let bot = Lab.uniqueName("bot")
         let repository = "\(Self.uniqueProjectKey())/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket-dc", repository, writers: [bot])
-        let secret = try lab.addToken(platform: "bitbucket-dc", user: bot, extra: ["--kind", "project-token"])
+        try await lab.addRepo(platform: "bitbucket-dc", repository, writers: [bot])
+        let secret = try await lab.addToken(platform: "bitbucket-dc", user: bot, extra: ["--kind", "project-token"])
 
         let report = try await fixture.verify(
             .bitbucketDataCenter,
@@ -57,8 +57,8 @@ import XapiPlatforms
     @Test func readTokenLacksWritePermission() async throws {
         let user = Lab.uniqueName("dc")
         let repository = "\(Self.uniqueProjectKey())/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket-dc", repository, writers: [user])
-        let secret = try lab.addToken(platform: "bitbucket-dc", user: user, scopes: ["REPO_READ"])
+        try await lab.addRepo(platform: "bitbucket-dc", repository, writers: [user])
+        let secret = try await lab.addToken(platform: "bitbucket-dc", user: user, scopes: ["REPO_READ"])
 
         let token = AccessToken(secret: secret)
 
@@ -72,8 +72,8 @@ import XapiPlatforms
     @Test func readerMayNotPush() async throws {
         let reader = Lab.uniqueName("reader")
         let repository = "\(Self.uniqueProjectKey())/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "bitbucket-dc", repository, readers: [reader])
-        let secret = try lab.addToken(platform: "bitbucket-dc", user: reader)
+        try await lab.addRepo(platform: "bitbucket-dc", repository, readers: [reader])
+        let secret = try await lab.addToken(platform: "bitbucket-dc", user: reader)
 
         let token = AccessToken(secret: secret)
 
@@ -84,8 +84,8 @@ import XapiPlatforms
     }
 
     @Test func archivedRepositoryRejectsPushes() async throws {
-        let (_, repository, token) = try writableRepository()
-        try lab.run(["repo", "archive", "--platform", "bitbucket-dc", repository])
+        let (_, repository, token) = try await writableRepository()
+        try await lab.run(["repo", "archive", "--platform", "bitbucket-dc", repository])
 
         let report = try await fixture.verify(.bitbucketDataCenter, token: token, repository: repository)
 
@@ -94,7 +94,7 @@ import XapiPlatforms
     }
 
     @Test func unknownTokenIsInvalid() async throws {
-        let (_, repository, _) = try writableRepository()
+        let (_, repository, _) = try await writableRepository()
         let unknown = AccessToken(secret: Secret("BBDC-" + Lab.uniqueName("unknown")))
 
         let report = try await fixture.verify(.bitbucketDataCenter, token: unknown, repository: repository)
@@ -104,8 +104,8 @@ import XapiPlatforms
     }
 
     @Test func expiredTokenWithKnownExpiryIsExpired() async throws {
-        let (_, repository, token) = try writableRepository()
-        try lab.expire(token.secret)
+        let (_, repository, token) = try await writableRepository()
+        try await lab.expire(token.secret)
         let context = VerificationContext(knownExpiry: Date().addingTimeInterval(-60))
 
         let report = try await fixture.verify(
@@ -119,8 +119,8 @@ import XapiPlatforms
     }
 
     @Test func revokedTokenIsInvalid() async throws {
-        let (_, repository, token) = try writableRepository()
-        try lab.revoke(token.secret)
+        let (_, repository, token) = try await writableRepository()
+        try await lab.revoke(token.secret)
 
         let report = try await fixture.verify(.bitbucketDataCenter, token: token, repository: repository)
 
@@ -128,7 +128,7 @@ import XapiPlatforms
     }
 
     @Test func missingRepositoryIsNotFound() async throws {
-        let (_, repository, token) = try writableRepository()
+        let (_, repository, token) = try await writableRepository()
         let key = repository.split(separator: "/")[0]
 
         let report = try await fixture.verify(.bitbucketDataCenter, token: token, repository: "\(key)/no-such-repo")
@@ -137,8 +137,8 @@ import XapiPlatforms
     }
 
     @Test func missingBranchIsNotFound() async throws {
-        let (_, repository, token) = try writableRepository()
-        let path = try lab.repositoryPath(platform: "bitbucket-dc", repository)
+        let (_, repository, token) = try await writableRepository()
+        let path = try await lab.repositoryPath(platform: "bitbucket-dc", repository)
         try LabFixture.git(["-C", path, "branch", "main-next", "main"])
 
         let report = try await fixture.verify(
@@ -152,8 +152,8 @@ import XapiPlatforms
     }
 
     @Test func branchIsMatchedExactly() async throws {
-        let (_, repository, token) = try writableRepository()
-        let path = try lab.repositoryPath(platform: "bitbucket-dc", repository)
+        let (_, repository, token) = try await writableRepository()
+        let path = try await lab.repositoryPath(platform: "bitbucket-dc", repository)
         try LabFixture.git(["-C", path, "branch", "feature/main-v2", "main"])
 
         let report = try await fixture.verify(
@@ -167,9 +167,9 @@ import XapiPlatforms
     }
 
     @Test func rateLimitTellsRetryTime() async throws {
-        let (_, repository, token) = try writableRepository()
+        let (_, repository, token) = try await writableRepository()
         let before = Date()
-        try lab.run(
+        try await lab.run(
             ["ratelimit", "set", "--platform", "bitbucket-dc", "--reset-in", "50", "-"],
             stdin: token.secret.revealed()
         )

@@ -19,16 +19,16 @@ import XapiPlatforms
         expires: String? = nil,
         scopes: [String]? = nil,
         protect: [String] = []
-    ) throws -> (user: String, repository: String, token: AccessToken) {
+    ) async throws -> (user: String, repository: String, token: AccessToken) {
         let user = Lab.uniqueName("octo")
         let repository = "\(user)/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "github", repository, protect: protect)
-        let secret = try lab.addToken(platform: "github", user: user, expires: expires, scopes: scopes)
+        try await lab.addRepo(platform: "github", repository, protect: protect)
+        let secret = try await lab.addToken(platform: "github", user: user, expires: expires, scopes: scopes)
         return (user, repository, AccessToken(secret: secret))
     }
 
     @Test func ownerTokenIsValid() async throws {
-        let (user, repository, token) = try ownedRepository()
+        let (user, repository, token) = try await ownedRepository()
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -44,7 +44,7 @@ import XapiPlatforms
     }
 
     @Test func tokenWithoutExpiryHasNoDate() async throws {
-        let (_, repository, token) = try ownedRepository(expires: "never")
+        let (_, repository, token) = try await ownedRepository(expires: "never")
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -53,7 +53,7 @@ import XapiPlatforms
     }
 
     @Test func tokenExpiringInTwoDaysIsExpiringSoon() async throws {
-        let (_, repository, token) = try ownedRepository(expires: LabFixture.isoDate(secondsFromNow: 2 * 86_400))
+        let (_, repository, token) = try await ownedRepository(expires: LabFixture.isoDate(secondsFromNow: 2 * 86_400))
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -64,7 +64,7 @@ import XapiPlatforms
     }
 
     @Test func expiryHeaderInPastIsExpired() async throws {
-        let (_, repository, token) = try ownedRepository()
+        let (_, repository, token) = try await ownedRepository()
         let later = VerificationContext(now: Date().addingTimeInterval(40 * 86_400))
 
         let report = try await fixture.verify(.github, token: token, repository: repository, context: later)
@@ -74,8 +74,8 @@ import XapiPlatforms
     }
 
     @Test func unauthorizedAfterKnownExpiryIsExpired() async throws {
-        let (_, repository, token) = try ownedRepository()
-        try lab.expire(token.secret)
+        let (_, repository, token) = try await ownedRepository()
+        try await lab.expire(token.secret)
         let context = VerificationContext(knownExpiry: Date().addingTimeInterval(-60))
 
         let report = try await fixture.verify(.github, token: token, repository: repository, context: context)
@@ -85,8 +85,8 @@ import XapiPlatforms
     }
 
     @Test func unauthorizedWithoutKnownExpiryIsInvalid() async throws {
-        let (_, repository, token) = try ownedRepository()
-        try lab.expire(token.secret)
+        let (_, repository, token) = try await ownedRepository()
+        try await lab.expire(token.secret)
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -96,8 +96,8 @@ import XapiPlatforms
     }
 
     @Test func revokedTokenIsInvalid() async throws {
-        let (_, repository, token) = try ownedRepository()
-        try lab.revoke(token.secret)
+        let (_, repository, token) = try await ownedRepository()
+        try await lab.revoke(token.secret)
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -105,7 +105,7 @@ import XapiPlatforms
     }
 
     @Test func unknownTokenIsInvalid() async throws {
-        let (_, repository, _) = try ownedRepository()
+        let (_, repository, _) = try await ownedRepository()
         let unknown = AccessToken(secret: Secret("ghp_unknown" + Lab.uniqueName("token").dropFirst("token-".count)))
 
         let report = try await fixture.verify(.github, token: unknown, repository: repository)
@@ -118,8 +118,8 @@ import XapiPlatforms
         let owner = Lab.uniqueName("owner")
         let reader = Lab.uniqueName("reader")
         let repository = "\(owner)/\(Lab.uniqueName("shared"))"
-        try lab.addRepo(platform: "github", repository, readers: [reader])
-        let token = AccessToken(secret: try lab.addToken(platform: "github", user: reader))
+        try await lab.addRepo(platform: "github", repository, readers: [reader])
+        let token = AccessToken(secret: try await lab.addToken(platform: "github", user: reader))
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -131,7 +131,7 @@ import XapiPlatforms
     }
 
     @Test func tokenWithoutRepoScopeLacksRepo() async throws {
-        let (_, repository, token) = try ownedRepository(scopes: ["read:org"])
+        let (_, repository, token) = try await ownedRepository(scopes: ["read:org"])
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -141,8 +141,8 @@ import XapiPlatforms
     }
 
     @Test func archivedRepositoryRejectsPushes() async throws {
-        let (_, repository, token) = try ownedRepository()
-        try lab.run(["repo", "archive", "--platform", "github", repository])
+        let (_, repository, token) = try await ownedRepository()
+        try await lab.run(["repo", "archive", "--platform", "github", repository])
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -152,7 +152,7 @@ import XapiPlatforms
     }
 
     @Test func missingRepositoryIsNotFound() async throws {
-        let (user, _, token) = try ownedRepository()
+        let (user, _, token) = try await ownedRepository()
 
         let report = try await fixture.verify(.github, token: token, repository: "\(user)/no-such-repository")
 
@@ -162,7 +162,7 @@ import XapiPlatforms
     }
 
     @Test func malformedRepositoryNameIsNotFound() async throws {
-        let (_, _, token) = try ownedRepository()
+        let (_, _, token) = try await ownedRepository()
 
         let report = try await fixture.verify(.github, token: token, repository: "just-a-name")
 
@@ -171,7 +171,7 @@ import XapiPlatforms
     }
 
     @Test func missingBranchIsNotFound() async throws {
-        let (_, repository, token) = try ownedRepository()
+        let (_, repository, token) = try await ownedRepository()
 
         let report = try await fixture.verify(.github, token: token, repository: repository, branch: "no-such-branch")
 
@@ -181,8 +181,8 @@ import XapiPlatforms
     }
 
     @Test func branchWithSlashIsFound() async throws {
-        let (_, repository, token) = try ownedRepository()
-        let path = try lab.repositoryPath(platform: "github", repository)
+        let (_, repository, token) = try await ownedRepository()
+        let path = try await lab.repositoryPath(platform: "github", repository)
         try LabFixture.git(["-C", path, "branch", "feature/api-v2", "main"])
 
         let report = try await fixture.verify(
@@ -196,7 +196,7 @@ import XapiPlatforms
     }
 
     @Test func protectedBranchIsNoted() async throws {
-        let (_, repository, token) = try ownedRepository(protect: ["main"])
+        let (_, repository, token) = try await ownedRepository(protect: ["main"])
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -206,8 +206,8 @@ import XapiPlatforms
     }
 
     @Test func singleSignOnIsRequiredUntilAuthorized() async throws {
-        let (user, repository, token) = try ownedRepository()
-        try lab.run(["sso", "enforce", "--platform", "github", user])
+        let (user, repository, token) = try await ownedRepository()
+        try await lab.run(["sso", "enforce", "--platform", "github", user])
 
         let rejected = try await fixture.verify(.github, token: token, repository: repository)
 
@@ -216,16 +216,16 @@ import XapiPlatforms
         #expect(url.hasPrefix(lab.baseURL("github") + "/orgs/\(user)/sso"))
         #expect(rejected.detail.contains(url))
 
-        try lab.run(["sso", "authorize", "-", user], stdin: token.secret.revealed())
+        try await lab.run(["sso", "authorize", "-", user], stdin: token.secret.revealed())
         let authorized = try await fixture.verify(.github, token: token, repository: repository)
 
         #expect(authorized.status == .valid, "\(authorized.detail)")
     }
 
     @Test func primaryRateLimitTellsResetTime() async throws {
-        let (_, repository, token) = try ownedRepository()
+        let (_, repository, token) = try await ownedRepository()
         let before = Date()
-        try lab.run(
+        try await lab.run(
             ["ratelimit", "set", "--platform", "github", "--kind", "primary", "--reset-in", "120", "-"],
             stdin: token.secret.revealed()
         )
@@ -241,9 +241,9 @@ import XapiPlatforms
     }
 
     @Test func secondaryRateLimitTellsRetryAfter() async throws {
-        let (_, repository, token) = try ownedRepository()
+        let (_, repository, token) = try await ownedRepository()
         let before = Date()
-        try lab.run(
+        try await lab.run(
             ["ratelimit", "set", "--platform", "github", "--kind", "secondary", "--reset-in", "90", "-"],
             stdin: token.secret.revealed()
         )
@@ -258,9 +258,9 @@ import XapiPlatforms
     }
 
     @Test func renamedRepositoryReportsNewName() async throws {
-        let (user, repository, token) = try ownedRepository()
+        let (user, repository, token) = try await ownedRepository()
         let newName = "\(user)/\(Lab.uniqueName("renamed"))"
-        try lab.run(["repo", "rename", "--platform", "github", repository, newName])
+        try await lab.run(["repo", "rename", "--platform", "github", repository, newName])
 
         let report = try await fixture.verify(.github, token: token, repository: repository)
 

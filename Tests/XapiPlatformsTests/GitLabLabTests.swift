@@ -19,16 +19,16 @@ import XapiPlatforms
         scopes: [String]? = nil,
         extra: [String] = [],
         protect: [String] = []
-    ) throws -> (user: String, project: String, token: AccessToken) {
+    ) async throws -> (user: String, project: String, token: AccessToken) {
         let user = Lab.uniqueName("dev")
         let project = "\(user)/apis/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "gitlab", project, protect: protect)
-        let secret = try lab.addToken(platform: "gitlab", user: user, expires: expires, scopes: scopes, extra: extra)
+        try await lab.addRepo(platform: "gitlab", project, protect: protect)
+        let secret = try await lab.addToken(platform: "gitlab", user: user, expires: expires, scopes: scopes, extra: extra)
         return (user, project, AccessToken(secret: secret))
     }
 
     @Test func ownerTokenIsValid() async throws {
-        let (user, project, token) = try ownedProject()
+        let (user, project, token) = try await ownedProject()
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -45,7 +45,7 @@ import XapiPlatforms
     }
 
     @Test func pastedProjectURLIsAccepted() async throws {
-        let (_, project, token) = try ownedProject()
+        let (_, project, token) = try await ownedProject()
         let pasted = lab.baseURL("gitlab") + "/" + project + "/-/tree/main"
 
         let report = try await fixture.verify(.gitlab, token: token, repository: pasted)
@@ -55,7 +55,7 @@ import XapiPlatforms
 
     @Test func tokenExpiringInThreeDaysIsExpiringSoon() async throws {
         let day = Date().addingTimeInterval(3 * 86_400).formatted(.iso8601.year().month().day())
-        let (_, project, token) = try ownedProject(expires: day)
+        let (_, project, token) = try await ownedProject(expires: day)
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -64,8 +64,8 @@ import XapiPlatforms
     }
 
     @Test func expiredTokenIsExpired() async throws {
-        let (_, project, token) = try ownedProject()
-        try lab.expire(token.secret)
+        let (_, project, token) = try await ownedProject()
+        try await lab.expire(token.secret)
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -73,8 +73,8 @@ import XapiPlatforms
     }
 
     @Test func revokedTokenIsRevoked() async throws {
-        let (_, project, token) = try ownedProject()
-        try lab.revoke(token.secret)
+        let (_, project, token) = try await ownedProject()
+        try await lab.revoke(token.secret)
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -82,7 +82,7 @@ import XapiPlatforms
     }
 
     @Test func unknownTokenIsInvalid() async throws {
-        let (_, project, _) = try ownedProject()
+        let (_, project, _) = try await ownedProject()
 
         let report = try await fixture.verify(
             .gitlab,
@@ -94,7 +94,7 @@ import XapiPlatforms
     }
 
     @Test func blockedAccountIsBlocked() async throws {
-        let (_, project, token) = try ownedProject(extra: ["--blocked"])
+        let (_, project, token) = try await ownedProject(extra: ["--blocked"])
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -103,7 +103,7 @@ import XapiPlatforms
     }
 
     @Test func gitOnlyTokenLacksUserScope() async throws {
-        let (_, project, token) = try ownedProject(scopes: ["write_repository"])
+        let (_, project, token) = try await ownedProject(scopes: ["write_repository"])
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -112,7 +112,7 @@ import XapiPlatforms
     }
 
     @Test func readOnlyTokenLacksWriteScope() async throws {
-        let (_, project, token) = try ownedProject(scopes: ["read_api", "read_user"])
+        let (_, project, token) = try await ownedProject(scopes: ["read_api", "read_user"])
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -125,8 +125,8 @@ import XapiPlatforms
         let owner = Lab.uniqueName("owner")
         let reader = Lab.uniqueName("reporter")
         let project = "\(owner)/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "gitlab", project, readers: [reader])
-        let token = AccessToken(secret: try lab.addToken(platform: "gitlab", user: reader))
+        try await lab.addRepo(platform: "gitlab", project, readers: [reader])
+        let token = AccessToken(secret: try await lab.addToken(platform: "gitlab", user: reader))
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -139,8 +139,8 @@ import XapiPlatforms
         let owner = Lab.uniqueName("owner")
         let member = Lab.uniqueName("member")
         let project = "\(owner)/\(Lab.uniqueName("specs"))"
-        try lab.addRepo(platform: "gitlab", project, extra: ["--group-writer", member])
-        let token = AccessToken(secret: try lab.addToken(platform: "gitlab", user: member))
+        try await lab.addRepo(platform: "gitlab", project, extra: ["--group-writer", member])
+        let token = AccessToken(secret: try await lab.addToken(platform: "gitlab", user: member))
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -149,8 +149,8 @@ import XapiPlatforms
     }
 
     @Test func archivedProjectRejectsPushes() async throws {
-        let (_, project, token) = try ownedProject()
-        try lab.run(["repo", "archive", "--platform", "gitlab", project])
+        let (_, project, token) = try await ownedProject()
+        try await lab.run(["repo", "archive", "--platform", "gitlab", project])
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -159,7 +159,7 @@ import XapiPlatforms
     }
 
     @Test func missingProjectIsNotFound() async throws {
-        let (user, _, token) = try ownedProject()
+        let (user, _, token) = try await ownedProject()
 
         let report = try await fixture.verify(.gitlab, token: token, repository: "\(user)/no-such-project")
 
@@ -167,7 +167,7 @@ import XapiPlatforms
     }
 
     @Test func missingBranchIsNotFound() async throws {
-        let (_, project, token) = try ownedProject()
+        let (_, project, token) = try await ownedProject()
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project, branch: "release/9")
 
@@ -176,7 +176,7 @@ import XapiPlatforms
     }
 
     @Test func protectedBranchWithoutPushRight() async throws {
-        let (_, project, token) = try ownedProject(protect: ["main"])
+        let (_, project, token) = try await ownedProject(protect: ["main"])
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -187,7 +187,7 @@ import XapiPlatforms
     }
 
     @Test func serverWithoutTokenEndpointIsNoted() async throws {
-        let (_, project, token) = try ownedProject(extra: ["--no-self-endpoint"])
+        let (_, project, token) = try await ownedProject(extra: ["--no-self-endpoint"])
 
         let report = try await fixture.verify(.gitlab, token: token, repository: project)
 
@@ -198,9 +198,9 @@ import XapiPlatforms
     }
 
     @Test func rateLimitTellsRetryTime() async throws {
-        let (_, project, token) = try ownedProject()
+        let (_, project, token) = try await ownedProject()
         let before = Date()
-        try lab.run(
+        try await lab.run(
             ["ratelimit", "set", "--platform", "gitlab", "--reset-in", "45", "-"],
             stdin: token.secret.revealed()
         )

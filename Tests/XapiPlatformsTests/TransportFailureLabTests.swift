@@ -59,7 +59,9 @@ import XapiPlatforms
 
         #expect(report.status == .unreachable, "\(report.detail)")
         #expect(report.detail.contains("timed out"))
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // The stall port stays silent for ten minutes. The bound is far above the 2 s timeout because tests
+        // that run in parallel and block threads on labctl can delay this task's resumption by many seconds.
+        #expect(ContinuousClock.now - start < .seconds(60))
     }
 
     @Test(arguments: [Platform.github, .gitlab, .bitbucket, .bitbucketDataCenter])

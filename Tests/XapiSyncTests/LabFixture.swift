@@ -15,18 +15,18 @@ struct LabFixture {
     let repository: String
     let token: Secret
 
-    init(protect: [String] = [], tokenExpires: String? = nil, extraWriters: [String] = []) throws {
+    init(protect: [String] = [], tokenExpires: String? = nil, extraWriters: [String] = []) async throws {
         lab = try Lab.shared()
         home = FileManager.default.temporaryDirectory.appendingPathComponent(Lab.uniqueName("xapi-home")).path
         var network = NetworkSettings(caFile: lab.caFile)
         network.operationTimeout = .seconds(20)
         connector = try Connector(configuration: ConnectorConfiguration(home: home, network: network))
-        try connector.initializeOrganization(owner: owner)
+        try await connector.initializeOrganization(owner: owner)
 
         writer = Lab.uniqueName("writer")
         repository = Lab.uniqueName("org") + "/" + Lab.uniqueName("specs")
-        token = try lab.addToken(platform: "github", user: writer, expires: tokenExpires)
-        try lab.addRepo(platform: "github", repository, writers: [writer] + extraWriters, protect: protect)
+        token = try await lab.addToken(platform: "github", user: writer, expires: tokenExpires)
+        try await lab.addRepo(platform: "github", repository, writers: [writer] + extraWriters, protect: protect)
     }
 
     func spec(_ name: String, folder: String = "openapi") -> IntegrationSpec {
@@ -44,16 +44,16 @@ struct LabFixture {
     func addSyncedAPI(integration name: String = "specs", api: String = "shop/orders@v1") async throws -> TargetName {
         _ = try await connector.addIntegration(spec(name), token: AccessToken(secret: token), as: owner)
         let target = try TargetName(kind: .api, parsing: api)
-        try connector.addTarget(target, as: owner)
+        try await connector.addTarget(target, as: owner)
         _ = try await connector.switchTarget(target, to: name, as: owner)
         return target
     }
 
     /// Runs the git command line on the lab's bare repository and returns its standard output.
-    func git(_ arguments: [String]) throws -> Data {
+    func git(_ arguments: [String]) async throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["--git-dir", try lab.repositoryPath(platform: "github", repository)] + arguments
+        process.arguments = ["--git-dir", try await lab.repositoryPath(platform: "github", repository)] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -64,12 +64,12 @@ struct LabFixture {
     }
 
     /// The number of commits on the lab repository's `main`.
-    func commitCount() throws -> Int {
-        Int(String(decoding: try git(["rev-list", "--count", "main"]), as: UTF8.self).trimmingWhitespaceAndNewlines()) ?? -1
+    func commitCount() async throws -> Int {
+        await Int(String(decoding: try git(["rev-list", "--count", "main"]), as: UTF8.self).trimmingWhitespaceAndNewlines()) ?? -1
     }
 
     /// The bytes of `path` on the lab repository's `main`.
-    func remoteFile(_ path: String) throws -> [UInt8] {
-        [UInt8](try git(["cat-file", "blob", "main:" + path]))
+    func remoteFile(_ path: String) async throws -> [UInt8] {
+        await [UInt8](try git(["cat-file", "blob", "main:" + path]))
     }
 }

@@ -9,9 +9,9 @@ import XapiSync
 struct SyncTests {
     @Test("sync pushes exact bytes, once per change")
     func syncPushesExactBytes() async throws {
-        let fixture = try LabFixture()
+        let fixture = try await LabFixture()
         let target = try await fixture.addSyncedAPI()
-        let before = try fixture.commitCount()
+        let before = await try fixture.commitCount()
 
         let first = Array("openapi: 3.0.3\r\ninfo:\r\n  title: Orders\r\n  version: '1'\r\npaths: {}".utf8)
         let outcome = try await fixture.connector.sync(
@@ -22,9 +22,9 @@ struct SyncTests {
         )
         #expect(outcome.pushed)
         #expect(outcome.paths == ["openapi/orders.yaml"])
-        #expect(try fixture.remoteFile("openapi/orders.yaml") == first)
-        #expect(try fixture.remoteFile("README.md").isEmpty == false)
-        #expect(try fixture.commitCount() == before + 1)
+        await #expect(try fixture.remoteFile("openapi/orders.yaml") == first)
+        await #expect(try fixture.remoteFile("README.md").isEmpty == false)
+        await #expect(try fixture.commitCount() == before + 1)
 
         let unchanged = try await fixture.connector.sync(
             target,
@@ -33,18 +33,18 @@ struct SyncTests {
             as: fixture.owner
         )
         #expect(unchanged.commit == nil)
-        #expect(try fixture.commitCount() == before + 1)
+        await #expect(try fixture.commitCount() == before + 1)
 
-        let view = try fixture.connector.target(target, as: fixture.owner)
+        let view = try await fixture.connector.target(target, as: fixture.owner)
         #expect(view.lastSync?.commitID == nil)
         #expect(view.integration?.name == "specs")
     }
 
     @Test("protected branch refusal carries the server's text")
     func protectedBranchRefusal() async throws {
-        let fixture = try LabFixture(protect: ["main"])
+        let fixture = try await LabFixture(protect: ["main"])
         let target = try await fixture.addSyncedAPI()
-        let before = try fixture.commitCount()
+        let before = await try fixture.commitCount()
 
         await #expect {
             try await fixture.connector.sync(
@@ -57,14 +57,14 @@ struct SyncTests {
             guard let error = error as? ConnectorError else { return false }
             return error.kind == .pushRejected && error.message.contains("GH006")
         }
-        #expect(try fixture.commitCount() == before)
+        await #expect(try fixture.commitCount() == before)
     }
 
     @Test("revoked token makes sync report expiry")
     func revokedTokenRefusesSync() async throws {
-        let fixture = try LabFixture()
+        let fixture = try await LabFixture()
         let target = try await fixture.addSyncedAPI()
-        try fixture.lab.revoke(fixture.token)
+        try await fixture.lab.revoke(fixture.token)
 
         do {
             _ = try await fixture.connector.sync(
@@ -79,16 +79,16 @@ struct SyncTests {
             #expect(error.message.contains("reconnect"))
             #expect(!error.message.contains(fixture.token.revealed()))
         }
-        let record = try fixture.connector.integration(named: "specs", as: fixture.owner)
+        let record = try await fixture.connector.integration(named: "specs", as: fixture.owner)
         #expect(record.state == .expired)
     }
 
     @Test("expired stored date refuses sync before network")
     func storedExpiryRefusesSync() async throws {
-        let soon = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3))
-        let fixture = try LabFixture(tokenExpires: soon)
+        let expiry = Date().addingTimeInterval(30)
+        let fixture = try await LabFixture(tokenExpires: ISO8601DateFormatter().string(from: expiry))
         let target = try await fixture.addSyncedAPI()
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 1))
 
         await #expect {
             try await fixture.connector.sync(
@@ -100,12 +100,12 @@ struct SyncTests {
         } throws: { error in
             (error as? ConnectorError)?.kind == .integrationExpired
         }
-        #expect(try fixture.connector.integration(named: "specs", as: fixture.owner).state == .expired)
+        #expect(try await fixture.connector.integration(named: "specs", as: fixture.owner).state == .expired)
     }
 
     @Test("file paths that escape the folder are refused")
     func invalidPathsRefused() async throws {
-        let fixture = try LabFixture()
+        let fixture = try await LabFixture()
         let target = try await fixture.addSyncedAPI()
         for path in ["/etc/passwd", "../x.yaml", "a/../../x.yaml", ".git/config", "a//b.yaml", "sub/.GIT/x"] {
             await #expect(throws: ConnectorError.self, "path \(path)") {

@@ -1,0 +1,77 @@
+import Foundation
+import XapiSync
+
+/// `sync`.
+enum SyncCommands {
+    static let all: [Command] = [
+        Command(
+            path: ["sync"],
+            usage: "xapi-git sync PROJECT/API@VERSION|PROJECT/MODEL --file PATH [--file PATH ...] [--root DIR] [--message TEXT]",
+            summary: "Commit the files under the integration's folder and push them to its branch.",
+            valueOptions: ["file", "root", "message"]
+        ) { invocation in
+            let arguments = invocation.arguments
+            let text = try arguments.single("PROJECT/API@VERSION or PROJECT/MODEL")
+            let name = try TargetName(kind: text.contains("@") ? .api : .model, parsing: text)
+            let paths = arguments.allValues("file")
+            guard !paths.isEmpty else { throw UsageError("pass at least one --file PATH") }
+
+            let files = try SyncInput.read(paths, root: arguments.value("root"))
+            let outcome = try await invocation.connector().sync(
+                name,
+                files: files,
+                message: arguments.value("message"),
+                as: try invocation.actor()
+            )
+
+            if invocation.output.json {
+                var object: [String: Any] = [
+                    "target": outcome.target.description, "integration": outcome.integration, "repository": outcome.repository,
+                    "branch": outcome.branch, "paths": outcome.paths, "pushed": outcome.pushed,
+                ]
+                object["commit"] = outcome.commit
+                invocation.output.printJSON(object)
+            } else if let commit = outcome.commit {
+                invocation.output.line(
+                    "synced \(outcome.paths.joined(separator: ", ")) to \(outcome.repository) (\(outcome.branch)) as commit \(commit)"
+                )
+            } else {
+                invocation.output.line("\(outcome.repository) (\(outcome.branch)) already has this content; nothing pushed")
+            }
+        }
+    ]
+}
+
+/// Reads sync inputs from disk and names them inside the integration's folder.
+enum SyncInput {
+    /// Reads each file. Without a root a file keeps only its name; with a root it keeps its path
+    /// relative to the root, and a file outside the root is refused.
+    static func read(_ paths: [String], root: String?) throws -> [SyncFile] {
+        let rootURL = root.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath() }
+        if let root, let rootURL {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError("--root '\(root)' is not a directory")
+            }
+        }
+
+        return try paths.map { path in
+            let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+            let relative: String
+            if let rootURL {
+                let prefix = rootURL.path.hasSuffix("/") ? rootURL.path : rootURL.path + "/"
+                guard url.path.hasPrefix(prefix) else {
+                    throw UsageError("the file '\(path)' is outside --root '\(root ?? "")'; every file must be inside it")
+                }
+                relative = String(url.path.dropFirst(prefix.count))
+            } else {
+                relative = url.lastPathComponent
+            }
+
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw UsageError("the file '\(path)' cannot be read")
+            }
+            return SyncFile(path: relative, contents: [UInt8](data))
+        }
+    }
+}
