@@ -16,7 +16,7 @@ demo: build
 # Builds, runs the lab's own tests, then starts a private lab, runs the Swift tests and stops the lab.
 test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
-	python3 -m unittest discover -s Integrations/lab/tests -t Integrations/lab
+	python3 -m unittest discover Integrations/lab/tests
 	@scripts/with-lab swift test --skip-build $(SWIFT_FLAGS)
 
 clean:
