@@ -12,7 +12,7 @@ public enum DescriptionChecker {
     ///
     /// The format comes from the extension of `path` (`.json`, `.yaml` or `.yml`), else from the content: a
     /// first character `{` means JSON, anything else YAML. JSON goes through a strict scanner (RFC 8259) and YAML
-    /// through libyaml's event parser; both stream, so a 4 MB file is checked without building a tree. The check
+    /// through libyaml's event parser. Both stream, so a 4 MB file is checked without building a tree. The check
     /// runs synchronously on the calling thread and only reads `contents`.
     ///
     /// - Parameters:
@@ -41,10 +41,11 @@ public enum DescriptionChecker {
         let format = DescriptionFormat.detect(path: path, contents: contents)
         let outcome = contents.withUnsafeBufferPointer { bytes -> Result<DescriptionSummary, DescriptionError> in
             do throws(DescriptionProblem) {
-                let keys = switch format {
-                case .json: try JSONScanner.scan(bytes)
-                case .yaml: try YAMLEventReader.scan(bytes)
-                }
+                let keys =
+                    switch format {
+                    case .json: try JSONScanner.scan(bytes)
+                    case .yaml: try YAMLEventReader.scan(bytes)
+                    }
                 return .success(try keys.summary(format: format, allowFragments: allowFragments))
             } catch {
                 let position = error.location?.resolve(in: bytes)

@@ -27,7 +27,7 @@ public struct DescriptionError: Error, Sendable, CustomStringConvertible {
 /// A problem found by one of the parsers, before the checker adds the file's path and resolves the location.
 struct DescriptionProblem: Error {
     let location: SourceLocation?
-    /// What is wrong, starting with its category, such as `invalid JSON: …` or `not an API description: …`.
+    /// The description of the problem, starting with its category, such as `invalid JSON: …`.
     let text: String
 
     init(_ text: String, at location: SourceLocation?) {
@@ -36,7 +36,7 @@ struct DescriptionProblem: Error {
     }
 }
 
-/// Where a problem sits, in the form its parser knows it.
+/// The location of a problem, in the form its parser reports it.
 enum SourceLocation {
     /// A byte offset into the file, as the JSON scanner and libyaml's reader report it.
     case offset(Int)

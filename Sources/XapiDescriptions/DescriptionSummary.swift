@@ -1,4 +1,4 @@
-/// What a successful check found out about an API description.
+/// The format, kind and version that a successful check found in an API description.
 public struct DescriptionSummary: Sendable, Equatable {
     public let format: DescriptionFormat
     public let kind: DescriptionKind

@@ -81,7 +81,8 @@ extension JSONScanner {
         switch unit {
         case 0xD800...0xDBFF:
             let lowStart = index
-            let hasSecondEscape = index + 1 < bytes.count && bytes[index] == JSONSyntax.backslash
+            let hasSecondEscape =
+                index + 1 < bytes.count && bytes[index] == JSONSyntax.backslash
                 && bytes[index + 1] == UInt8(ascii: "u")
             guard hasSecondEscape else {
                 throw loneSurrogate(unit, at: escapeStart)
@@ -126,8 +127,8 @@ extension JSONScanner {
 
     /// Returns the length of the well-formed UTF-8 sequence whose lead byte is at `index`, a byte of 0x80 or more.
     ///
-    /// The byte ranges are those of the Unicode Standard's table of well-formed UTF-8 (chapter 3, table 3-7), so
-    /// overlong forms, encoded surrogates and values above U+10FFFF are rejected.
+    /// The accepted ranges of the first two bytes reject overlong forms, encoded surrogates (U+D800 to U+DFFF) and
+    /// values above U+10FFFF, none of which is well-formed UTF-8.
     private func validUTF8SequenceLength() throws(DescriptionProblem) -> Int {
         let lead = bytes[index]
         let length: Int
@@ -176,7 +177,10 @@ extension JSONScanner {
     }
 
     private func loneSurrogate(_ unit: UInt32, at escapeStart: Int) -> DescriptionProblem {
-        let half = unit < 0xDC00 ? "high surrogate without a low surrogate escape after it" : "low surrogate without a high surrogate escape before it"
+        let half =
+            unit < 0xDC00
+            ? "high surrogate without a low surrogate escape after it"
+            : "low surrogate without a high surrogate escape before it"
         return DescriptionProblem(
             "invalid JSON: the escape \\u\(JSONSyntax.hex(unit, digits: 4)) is a \(half); write the character "
                 + "as a surrogate pair or as UTF-8",

@@ -3,14 +3,15 @@
 ///
 /// It builds no values: it keeps a stack of open containers, bounded by `DescriptionChecker.maximumDepth`, and
 /// decodes only the strings the check needs, which are the keys of the root object and the value of a kind key.
-/// It works without recursion, so deep input can never overflow the call stack.
+/// It loops over an explicit state instead of recursing, so deep input cannot overflow the call stack.
 struct JSONScanner {
     private enum Container {
         case object
         case array
     }
 
-    /// What the scanner expects next. The comma offsets let a trailing comma be reported where it is.
+    /// The next part of the grammar the scanner expects. The comma offsets let a trailing comma be reported
+    /// where it is.
     private enum State {
         case value(afterComma: Int?)
         case key(afterComma: Int?)
@@ -61,7 +62,9 @@ struct JSONScanner {
     private mutating func skipByteOrderMark() throws(DescriptionProblem) {
         if bytes.starts(with: ByteOrderMark.utf8) {
             index = ByteOrderMark.utf8.count
-        } else if bytes.starts(with: ByteOrderMark.utf16BigEndian) || bytes.starts(with: ByteOrderMark.utf16LittleEndian) {
+        } else if bytes.starts(with: ByteOrderMark.utf16BigEndian)
+            || bytes.starts(with: ByteOrderMark.utf16LittleEndian)
+        {
             throw DescriptionProblem(
                 "invalid JSON: the file is encoded in UTF-16, but JSON files must be UTF-8; convert it to UTF-8",
                 at: nil
@@ -118,12 +121,14 @@ struct JSONScanner {
 
         case JSONSyntax.minus, JSONSyntax.zero...UInt8(ascii: "9"):
             let range = try scanNumber()
-            noteNode(.scalar, text: scalarText(range, isRootMember: isRootMember), at: start, isRootMember: isRootMember)
+            let text = scalarText(range, isRootMember: isRootMember)
+            noteNode(.scalar, text: text, at: start, isRootMember: isRootMember)
             return .afterValue
 
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
             let range = try scanLiteral()
-            noteNode(.scalar, text: scalarText(range, isRootMember: isRootMember), at: start, isRootMember: isRootMember)
+            let text = scalarText(range, isRootMember: isRootMember)
+            noteNode(.scalar, text: text, at: start, isRootMember: isRootMember)
             return .afterValue
 
         case JSONSyntax.closeBracket, JSONSyntax.closeBrace:
@@ -247,7 +252,10 @@ struct JSONScanner {
     }
 
     private func trailingComma(at comma: Int) -> DescriptionProblem {
-        DescriptionProblem("invalid JSON: trailing comma before the closing bracket; remove the comma", at: .offset(comma))
+        DescriptionProblem(
+            "invalid JSON: trailing comma before the closing bracket; remove the comma",
+            at: .offset(comma)
+        )
     }
 
     private func unclosed(_ innermost: (container: Container, start: Int)) -> DescriptionProblem {

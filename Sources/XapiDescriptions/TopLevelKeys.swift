@@ -25,7 +25,7 @@ struct TopLevelKeys {
     private var kind: DescriptionKind?
     private var kindKey: String?
     private var version: String?
-    /// True between a kind key and its value, so the parser knows to decode that value.
+    /// True between a kind key and its value, which tells the parser to decode that value.
     private(set) var isAwaitingVersion = false
 
     mutating func noteRoot(_ node: RootNode, at location: SourceLocation) {

@@ -12,7 +12,7 @@ enum YAMLEventReader {
         }
 
         // libyaml stores a pointer to the parser itself as its read handler's data, so the parser needs a stable
-        // address for its whole life; a Swift variable passed with `&` only gets one for the duration of a call.
+        // address for its whole life. A Swift variable passed with `&` only has one for the duration of a call.
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) == 1 else {
@@ -20,7 +20,8 @@ enum YAMLEventReader {
         }
         defer { yaml_parser_delete(parser) }
 
-        // The string input reads `bytes` in place without copying; `bytes` outlives the parser.
+        // libyaml keeps a pointer to `bytes` and copies it into its own buffer in small chunks as it parses, so
+        // the input is never copied whole. The caller keeps `bytes` alive until this function returns.
         yaml_parser_set_input_string(parser, base, bytes.count)
 
         let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
@@ -47,7 +48,9 @@ enum YAMLEventReader {
     )
 
     /// Converts the error that libyaml recorded in `parser` into a problem with a location.
-    private static func problem(reportedBy parser: yaml_parser_t, in bytes: UnsafeBufferPointer<UInt8>) -> DescriptionProblem {
+    private static func problem(reportedBy parser: yaml_parser_t, in bytes: UnsafeBufferPointer<UInt8>)
+        -> DescriptionProblem
+    {
         let reason = parser.problem.map { String(cString: $0) } ?? "libyaml reported no reason"
         switch parser.error {
         case YAML_MEMORY_ERROR:
@@ -59,16 +62,18 @@ enum YAMLEventReader {
             if parser.problem_value != -1 {
                 text += " (value 0x\(JSONSyntax.hex(UInt32(truncatingIfNeeded: parser.problem_value), digits: 2)))"
             }
-            return DescriptionProblem(text + "; save the file as UTF-8", at: .offset(Int(parser.problem_offset)))
+            return DescriptionProblem(text + readerAdvice(for: reason), at: .offset(Int(parser.problem_offset)))
 
         default:
             let position = TextPosition(mark: parser.problem_mark)
             var text = "invalid YAML: \(reason)"
             if let context = parser.context.map({ String(cString: $0) }) {
                 let contextPosition = TextPosition(mark: parser.context_mark)
-                text += contextPosition == position
-                    ? " (\(context))"
-                    : " (\(context) at line \(contextPosition.line), column \(contextPosition.column))"
+                if contextPosition == position {
+                    text += " (\(context))"
+                } else {
+                    text += " (\(context) at line \(contextPosition.line), column \(contextPosition.column))"
+                }
             }
             if let offset = position.offset(in: bytes), bytes[offset] == UInt8(ascii: "\t") {
                 text += "; YAML does not allow tabs for indentation, so indent with spaces"
@@ -76,6 +81,18 @@ enum YAMLEventReader {
             return DescriptionProblem(text, at: .position(position))
         }
     }
+}
+
+/// Returns advice for a libyaml reader error: re-encoding for an encoding problem, escaping for a control
+/// character.
+private func readerAdvice(for reason: String) -> String {
+    if reason.contains("control characters") {
+        return "; remove the character or write it as an escape inside a double-quoted string"
+    }
+    if reason.contains("UTF-") || reason.contains("surrogate") || reason.contains("Unicode") {
+        return "; save the file as UTF-8"
+    }
+    return ""
 }
 
 /// The state of the walk through libyaml's events: nesting depth, document count and the root's keys.

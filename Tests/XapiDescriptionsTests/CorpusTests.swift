@@ -21,8 +21,8 @@ enum Corpus {
     }
 }
 
-/// These tests need the corpus files; where a file is missing, the test is skipped and its trait comment says
-/// which file.
+/// These tests need the corpus files. Where a file is missing, the test is skipped and its trait comment names
+/// the file.
 @Suite struct CorpusTests {
     @Test(.enabled(if: Corpus.isPresent(Corpus.stripeYAML), "needs /work/shared/corpus/stripe-openapi/rev1.yaml"))
     func stripeYAMLPasses() throws {
@@ -68,21 +68,24 @@ enum Corpus {
 
     @Test(.enabled(if: Corpus.isPresent(Corpus.asyncAPIBackend), "needs the asyncapi-social-media backend file"))
     func asyncAPIBackendPasses() throws {
-        let summary = try DescriptionChecker.check(try Corpus.bytes(Corpus.asyncAPIBackend), path: "backend/asyncapi.yaml")
+        let summary = try DescriptionChecker.check(
+            try Corpus.bytes(Corpus.asyncAPIBackend), path: "backend/asyncapi.yaml")
 
         #expect(summary == DescriptionSummary(format: .yaml, kind: .asyncapi, version: "2.5.0"))
     }
 
     @Test(
-        .enabled(if: Corpus.isPresent(Corpus.asyncAPICommon[0], Corpus.asyncAPICommon[1], Corpus.asyncAPICommon[2]),
-                 "needs the asyncapi-social-media common/*.yaml files"),
+        .enabled(
+            if: Corpus.isPresent(Corpus.asyncAPICommon[0], Corpus.asyncAPICommon[1], Corpus.asyncAPICommon[2]),
+            "needs the asyncapi-social-media common/*.yaml files"),
         arguments: Corpus.asyncAPICommon
     )
     func asyncAPICommonFileIsAFragment(_ path: String) throws {
         let bytes = try Corpus.bytes(path)
         let name = "common/" + (path.split(separator: "/").last.map(String.init) ?? path)
 
-        expectFailure(bytes, path: name, line: 1, column: 1, containing: "not an API description: the top-level keys have no")
+        expectFailure(
+            bytes, path: name, line: 1, column: 1, containing: "not an API description: the top-level keys have no")
         let summary = try DescriptionChecker.check(bytes, path: name, allowFragments: true)
         #expect(summary == DescriptionSummary(format: .yaml, kind: .fragment, version: nil))
     }

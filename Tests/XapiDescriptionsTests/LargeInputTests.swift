@@ -40,6 +40,8 @@ import XapiDescriptions
         let body = String(repeating: "  - item\n", count: 100_000)
         let text = "openapi: 3.0.0\nlist:\n" + body + "  - 'open\n"
 
-        expectFailure(text, path: "api.yaml", line: 100_004, column: 1, containing: "while scanning a quoted scalar at line 100003, column 5")
+        expectFailure(
+            text, path: "api.yaml", line: 100_004, column: 1,
+            containing: "while scanning a quoted scalar at line 100003, column 5")
     }
 }

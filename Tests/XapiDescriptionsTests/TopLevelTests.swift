@@ -3,50 +3,62 @@ import XapiDescriptions
 
 @Suite struct TopLevelTests {
     @Test func topLevelSequenceFails() {
-        expectFailure("- openapi\n- 3.0.0\n", path: "api.yaml", line: 1, column: 1,
-                      containing: "not an API description: the top level is a sequence")
-        expectFailure("  [{\"openapi\": \"3.0.0\"}]", path: "api.json", line: 1, column: 3,
-                      containing: "not an API description: the top level is a sequence")
+        expectFailure(
+            "- openapi\n- 3.0.0\n", path: "api.yaml", line: 1, column: 1,
+            containing: "not an API description: the top level is a sequence")
+        expectFailure(
+            "  [{\"openapi\": \"3.0.0\"}]", path: "api.json", line: 1, column: 3,
+            containing: "not an API description: the top level is a sequence")
     }
 
     @Test func topLevelScalarFails() {
-        expectFailure("openapi 3.0.0\n", path: "api.yaml", line: 1, column: 1,
-                      containing: "not an API description: the top level is a scalar")
-        expectFailure("\"openapi\"", path: "api.json", line: 1, column: 1,
-                      containing: "not an API description: the top level is a scalar")
+        expectFailure(
+            "openapi 3.0.0\n", path: "api.yaml", line: 1, column: 1,
+            containing: "not an API description: the top level is a scalar")
+        expectFailure(
+            "\"openapi\"", path: "api.json", line: 1, column: 1,
+            containing: "not an API description: the top level is a scalar")
         expectFailure("42", path: "api.json", line: 1, column: 1, containing: "the top level is a scalar")
     }
 
     @Test func missingKindKeyFails() {
-        let error = expectFailure("\ninfo:\n  title: Orders\n  openapi: 3.0.0\n", path: "orders.yaml", line: 2, column: 1,
-                                  containing: "not an API description")
+        let error = expectFailure(
+            "\ninfo:\n  title: Orders\n  openapi: 3.0.0\n", path: "orders.yaml", line: 2, column: 1,
+            containing: "not an API description")
 
-        #expect(error?.message == "orders.yaml:2:1: not an API description: the top-level keys have no 'openapi', "
-            + "'swagger' or 'asyncapi'; add the key, or allow fragments if this file is only referenced by other "
-            + "descriptions")
-        expectFailure(#"{"info": {"openapi": "3.0.0"}, "x": "openapi"}"#, path: "api.json", line: 1, column: 1,
-                      containing: "the top-level keys have no 'openapi', 'swagger' or 'asyncapi'")
+        #expect(
+            error?.message == "orders.yaml:2:1: not an API description: the top-level keys have no 'openapi', "
+                + "'swagger' or 'asyncapi'; add the key, or allow fragments if this file is only referenced by other "
+                + "descriptions")
+        expectFailure(
+            #"{"info": {"openapi": "3.0.0"}, "x": "openapi"}"#, path: "api.json", line: 1, column: 1,
+            containing: "the top-level keys have no 'openapi', 'swagger' or 'asyncapi'")
     }
 
     @Test func keyCaseMatters() {
-        expectFailure("OpenAPI: 3.0.0\n", path: "api.yaml", line: 1, column: 1, containing: "the top-level keys have no")
+        expectFailure(
+            "OpenAPI: 3.0.0\n", path: "api.yaml", line: 1, column: 1, containing: "the top-level keys have no")
     }
 
     @Test func kindInLaterDocumentIsIgnored() {
-        expectFailure("info: {}\n---\nopenapi: 3.0.0\n", path: "api.yaml", line: 1, column: 1,
-                      containing: "the top-level keys have no")
+        expectFailure(
+            "info: {}\n---\nopenapi: 3.0.0\n", path: "api.yaml", line: 1, column: 1,
+            containing: "the top-level keys have no")
     }
 
     @Test func twoKindKeysFail() {
-        expectFailure("openapi: 3.0.0\ninfo: {}\nasyncapi: 2.6.0\n", path: "api.yaml", line: 3, column: 1,
-                      containing: "the top-level key 'asyncapi' appears after 'openapi'")
-        expectFailure(#"{"swagger": "2.0", "swagger": "2.0"}"#, path: "api.json", line: 1, column: 20,
-                      containing: "the top-level key 'swagger' appears twice")
+        expectFailure(
+            "openapi: 3.0.0\ninfo: {}\nasyncapi: 2.6.0\n", path: "api.yaml", line: 3, column: 1,
+            containing: "the top-level key 'asyncapi' appears after 'openapi'")
+        expectFailure(
+            #"{"swagger": "2.0", "swagger": "2.0"}"#, path: "api.json", line: 1, column: 20,
+            containing: "the top-level key 'swagger' appears twice")
     }
 
     @Test func fragmentFailsByDefault() {
-        expectFailure("commentId:\n  type: string\n", path: "schemas.yaml", line: 1, column: 1,
-                      containing: "not an API description")
+        expectFailure(
+            "commentId:\n  type: string\n", path: "schemas.yaml", line: 1, column: 1,
+            containing: "not an API description")
     }
 
     @Test func fragmentPassesWhenAllowed() throws {
@@ -58,10 +70,12 @@ import XapiDescriptions
     }
 
     @Test func allowedFragmentStillParses() {
-        expectFailure("commentId:\n  type: 'string\n", path: "schemas.yaml", line: 3, column: 1,
-                      containing: "invalid YAML", allowFragments: true)
-        expectFailure(#"{"type": "string",}"#, path: "schemas.json", line: 1, column: 18,
-                      containing: "trailing comma", allowFragments: true)
+        expectFailure(
+            "commentId:\n  type: 'string\n", path: "schemas.yaml", line: 3, column: 1,
+            containing: "invalid YAML", allowFragments: true)
+        expectFailure(
+            #"{"type": "string",}"#, path: "schemas.json", line: 1, column: 18,
+            containing: "trailing comma", allowFragments: true)
     }
 
     @Test func descriptionPassesWhenFragmentsAllowed() throws {

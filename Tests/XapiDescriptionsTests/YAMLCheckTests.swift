@@ -51,8 +51,9 @@ import XapiDescriptions
     }
 
     @Test func valueNamedLikeAKindIsNoKey() {
-        expectFailure("info: openapi\nx: [openapi]\n", path: "api.yaml", line: 1, column: 1,
-                      containing: "the top-level keys have no 'openapi'")
+        expectFailure(
+            "info: openapi\nx: [openapi]\n", path: "api.yaml", line: 1, column: 1,
+            containing: "the top-level keys have no 'openapi'")
     }
 
     @Test func complexKeyIsSkipped() throws {
@@ -76,7 +77,8 @@ import XapiDescriptions
     }
 
     @Test func byteOrderMarkIsSkipped() throws {
-        let summary = try DescriptionChecker.check([0xEF, 0xBB, 0xBF] + Array("openapi: 3.0.0\n".utf8), path: "api.yaml")
+        let summary = try DescriptionChecker.check(
+            [0xEF, 0xBB, 0xBF] + Array("openapi: 3.0.0\n".utf8), path: "api.yaml")
 
         #expect(summary.kind == .openapi)
     }
@@ -102,6 +104,12 @@ import XapiDescriptions
         expectFailure(text, path: "api.yaml", line: 4, column: 11, containing: "mapping values are not allowed")
     }
 
+    @Test func columnsCountCharacters() {
+        expectFailure(
+            "openapi: 3.0.0\n\u{E9}\u{E9}: a: b\n", path: "api.yaml", line: 2, column: 6,
+            containing: "mapping values are not allowed")
+    }
+
     @Test func messageStartsWithPathAndPosition() {
         let error = expectFailure(
             "openapi: 3.0.0\ninfo:\n  title: x\n  a: b: c\n",
@@ -115,53 +123,71 @@ import XapiDescriptions
     }
 
     @Test func contextPositionIsNamed() {
-        let error = expectFailure("openapi: 3.0.0\ninfo:\n  title: \"x\n  version: 1\n", path: "api.yaml", line: 5,
-                                  column: 1, containing: "found unexpected end of stream")
+        let error = expectFailure(
+            "openapi: 3.0.0\ninfo:\n  title: \"x\n  version: 1\n", path: "api.yaml", line: 5,
+            column: 1, containing: "found unexpected end of stream")
 
         #expect(error?.message.contains("(while scanning a quoted scalar at line 3, column 10)") == true)
     }
 
     static let malformedCases: [MalformedCase] = [
-        MalformedCase("bad indentation", "openapi: 3.0.0\ninfo:\n  title: Orders\n version: 1.0.0\n", line: 4, column: 2,
-                      "did not find expected key (while parsing a block mapping at line 1, column 1)"),
-        MalformedCase("over-indented key", "openapi: 3.0.0\ninfo:\n  title: Orders\n    version: 1.0.0\n", line: 4,
-                      column: 12, "mapping values are not allowed in this context"),
-        MalformedCase("unclosed double quote", "openapi: \"3.0.0\ninfo: x\n", line: 3, column: 1,
-                      "found unexpected end of stream (while scanning a quoted scalar at line 1, column 10)"),
-        MalformedCase("unclosed single quote", "openapi: 3.0.0\ninfo:\n  title: 'Orders\n", line: 4, column: 1,
-                      "while scanning a quoted scalar at line 3, column 10"),
-        MalformedCase("tab indentation", "openapi: 3.0.0\ninfo:\n\ttitle: x\n", line: 3, column: 1,
-                      "found character that cannot start any token (while scanning for the next token); YAML does not "
-                          + "allow tabs for indentation"),
-        MalformedCase("unclosed flow sequence", "openapi: [3.0.0\n", line: 2, column: 1,
-                      "did not find expected ',' or ']' (while parsing a flow sequence at line 1, column 10)"),
-        MalformedCase("error in a later document", "openapi: 3.0.0\n---\na: b: c\n", line: 3, column: 5,
-                      "mapping values are not allowed"),
-        MalformedCase("invalid UTF-8", bytes: Array("openapi: 3.0.0\ninfo: ".utf8) + [0xFF, 0x0A], line: 2, column: 7,
-                      "invalid leading UTF-8 octet (value 0xFF); save the file as UTF-8"),
-        MalformedCase("undefined tag handle", "openapi: !x!str 3.0.0\n", line: 1, column: 10,
-                      "found undefined tag handle"),
+        MalformedCase(
+            "bad indentation", "openapi: 3.0.0\ninfo:\n  title: Orders\n version: 1.0.0\n", line: 4, column: 2,
+            "did not find expected key (while parsing a block mapping at line 1, column 1)"),
+        MalformedCase(
+            "over-indented key", "openapi: 3.0.0\ninfo:\n  title: Orders\n    version: 1.0.0\n", line: 4,
+            column: 12, "mapping values are not allowed in this context"),
+        MalformedCase(
+            "unclosed double quote", "openapi: \"3.0.0\ninfo: x\n", line: 3, column: 1,
+            "found unexpected end of stream (while scanning a quoted scalar at line 1, column 10)"),
+        MalformedCase(
+            "unclosed single quote", "openapi: 3.0.0\ninfo:\n  title: 'Orders\n", line: 4, column: 1,
+            "while scanning a quoted scalar at line 3, column 10"),
+        MalformedCase(
+            "tab indentation", "openapi: 3.0.0\ninfo:\n\ttitle: x\n", line: 3, column: 1,
+            "found character that cannot start any token (while scanning for the next token); YAML does not "
+                + "allow tabs for indentation"),
+        MalformedCase(
+            "unclosed flow sequence", "openapi: [3.0.0\n", line: 2, column: 1,
+            "did not find expected ',' or ']' (while parsing a flow sequence at line 1, column 10)"),
+        MalformedCase(
+            "error in a later document", "openapi: 3.0.0\n---\na: b: c\n", line: 3, column: 5,
+            "mapping values are not allowed"),
+        MalformedCase(
+            "invalid UTF-8", bytes: Array("openapi: 3.0.0\ninfo: ".utf8) + [0xFF, 0x0A], line: 2, column: 7,
+            "invalid leading UTF-8 octet (value 0xFF); save the file as UTF-8"),
+        MalformedCase(
+            "control character", bytes: Array("openapi: 3.0.0\ninfo: a".utf8) + [0x01, 0x0A], line: 2, column: 8,
+            "control characters are not allowed (value 0x01); remove the character"),
+        MalformedCase(
+            "undefined tag handle", "openapi: !x!str 3.0.0\n", line: 1, column: 10,
+            "found undefined tag handle"),
     ]
 
     @Test(arguments: malformedCases)
     func malformedInputFails(_ malformed: MalformedCase) {
-        expectFailure(malformed.bytes, path: "api.yaml", line: malformed.line, column: malformed.column, containing: malformed.phrase)
+        expectFailure(
+            malformed.bytes, path: "api.yaml", line: malformed.line, column: malformed.column,
+            containing: malformed.phrase)
     }
 
     @Test func onlyCommentsHaveNoDocument() {
-        expectFailure("# nothing here\n\n", path: "api.yaml", line: nil, column: nil, containing: "the file contains no document")
+        expectFailure(
+            "# nothing here\n\n", path: "api.yaml", line: nil, column: nil, containing: "the file contains no document")
     }
 
     @Test func flowNestingPastTheLimitFails() {
         let depth = DescriptionChecker.maximumDepth
-        let text = "openapi: 3.0.0\nx: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        let text =
+            "openapi: 3.0.0\nx: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
 
         expectFailure(text, path: "api.yaml", line: 2, column: 3 + depth, containing: "deeper than 512 levels")
     }
 
     @Test func flowNestingAtTheLimitPasses() throws {
         let depth = DescriptionChecker.maximumDepth - 1
-        let text = "openapi: 3.0.0\nx: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        let text =
+            "openapi: 3.0.0\nx: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
 
         let summary = try check(text, path: "api.yaml")
 
