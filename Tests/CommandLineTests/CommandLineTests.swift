@@ -6,9 +6,9 @@ import XapiCore
 @Suite("xapi-git command line")
 struct CommandLineTests {
     @Test("token argument is refused without echo")
-    func tokenArgumentRefused() throws {
+    func tokenArgumentRefused() async throws {
         let runner = CommandRunner(lab: try Lab.shared(), actor: "olivia")
-        let result = try runner.run([
+        let result = try await runner.execute([
             "integration", "add", "x", "--platform", "github", "--repo", "a/b", "--branch", "main",
             "--token", "ghp_secretvalue123",
         ])
@@ -19,19 +19,19 @@ struct CommandLineTests {
     }
 
     @Test("exit codes of common failures")
-    func exitCodes() throws {
+    func exitCodes() async throws {
         let lab = try Lab.shared()
         let runner = CommandRunner(lab: lab, actor: "olivia")
 
-        #expect(try runner.run(["integration", "list"]).status == 2)
-        #expect(try runner.run(["org", "init", "--owner", "olivia"]).status == 0)
-        #expect(try runner.run(["org", "init", "--owner", "olivia"]).status == 9)
-        #expect(try runner.run(["integration", "show", "missing"]).status == 6)
-        #expect(try runner.run(["integration", "list", "--as", "mallory"]).status == 4)
-        #expect(try runner.run(["no-such-command"]).status == 64)
-        #expect(try runner.run(["api", "add", "not-a-version"]).status == 64)
-        #expect(try runner.run(["member", "add", "vic", "--role", "viewer"]).status == 0)
-        #expect(try runner.run(["api", "add", "p/a@v1", "--as", "vic"]).status == 4)
+        #expect(try await runner.execute(["integration", "list"]).status == 2)
+        #expect(try await runner.execute(["org", "init", "--owner", "olivia"]).status == 0)
+        #expect(try await runner.execute(["org", "init", "--owner", "olivia"]).status == 9)
+        #expect(try await runner.execute(["integration", "show", "missing"]).status == 6)
+        #expect(try await runner.execute(["integration", "list", "--as", "mallory"]).status == 4)
+        #expect(try await runner.execute(["no-such-command"]).status == 64)
+        #expect(try await runner.execute(["api", "add", "not-a-version"]).status == 64)
+        #expect(try await runner.execute(["member", "add", "vic", "--role", "viewer"]).status == 0)
+        #expect(try await runner.execute(["api", "add", "p/a@v1", "--as", "vic"]).status == 4)
     }
 
     @Test("whole flow leaks no token")
@@ -47,32 +47,32 @@ struct CommandLineTests {
 
         var results: [CommandRunner.Result] = []
         func step(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:], expect status: Int32) async throws {
-            let result = try runner.run(arguments, stdin: stdin, extraEnvironment: env)
+            let result = try await runner.execute(arguments, stdin: stdin, extraEnvironment: env)
             results.append(result)
             #expect(result.status == status, "\(arguments.prefix(2)) exited \(result.status): \(result.stderr)")
         }
 
-        await try step(["org", "init", "--owner", "olivia"], expect: 0)
-        await try step(
+        try await step(["org", "init", "--owner", "olivia"], expect: 0)
+        try await step(
             ["integration", "add", "docs", "--platform", "github", "--base-url", lab.baseURL("github"), "--repo", repository,
              "--branch", "main", "--folder", "apis", "--token-stdin"],
             stdin: token.revealed() + "\n",
             expect: 0
         )
-        await try step(["integration", "verify", "docs", "--json"], expect: 0)
-        await try step(["api", "add", "shop/orders@v1"], expect: 0)
-        await try step(["api", "switch", "shop/orders@v1", "--integration", "docs"], expect: 0)
-        await try step(["sync", "shop/orders@v1", "--file", spec.path], expect: 0)
-        await try step(["sync", "shop/orders@v1", "--file", spec.path, "--json"], expect: 0)
+        try await step(["integration", "verify", "docs", "--json"], expect: 0)
+        try await step(["api", "add", "shop/orders@v1"], expect: 0)
+        try await step(["api", "switch", "shop/orders@v1", "--integration", "docs"], expect: 0)
+        try await step(["sync", "shop/orders@v1", "--file", spec.path], expect: 0)
+        try await step(["sync", "shop/orders@v1", "--file", spec.path, "--json"], expect: 0)
         let unchanged = try JSONSerialization.jsonObject(with: Data((results.last?.stdout ?? "").utf8)) as? [String: Any]
         #expect(unchanged?["pushed"] as? Bool == false)
 
         let fresh = try await lab.addToken(platform: "github", user: writer)
-        await try step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN"], env: ["NEW_TOKEN": fresh.revealed()], expect: 7)
-        await try step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN", "--yes"], env: ["NEW_TOKEN": fresh.revealed()], expect: 0)
-        await try step(["integration", "reconnect", "docs", "--token-stdin", "--yes"], stdin: "wrong-token", expect: 5)
-        await try step(["audit", "--json"], expect: 0)
-        await try step(["integration", "list", "--json"], expect: 0)
+        try await step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN"], env: ["NEW_TOKEN": fresh.revealed()], expect: 7)
+        try await step(["integration", "reconnect", "docs", "--token-env", "NEW_TOKEN", "--yes"], env: ["NEW_TOKEN": fresh.revealed()], expect: 0)
+        try await step(["integration", "reconnect", "docs", "--token-stdin", "--yes"], stdin: "wrong-token", expect: 5)
+        try await step(["audit", "--json"], expect: 0)
+        try await step(["integration", "list", "--json"], expect: 0)
 
         let listing = try #require(results.last?.stdout)
         let parsed = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]]

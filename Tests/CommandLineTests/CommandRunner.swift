@@ -31,7 +31,21 @@ struct CommandRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    /// Runs `xapi-git ARGUMENTS` with `extraEnvironment` added and `stdin` as standard input.
+    /// Runs `xapi-git ARGUMENTS` with `extraEnvironment` added and `stdin` as standard input, on a thread
+    /// of its own so that the wait never holds one of Swift's cooperative threads.
+    func execute(_ arguments: [String], stdin: String? = nil, extraEnvironment: [String: String] = [:]) async throws -> Result {
+        let child = try await ChildProcess.run(
+            "/usr/bin/setsid",
+            ["--wait", CommandRunner.binary] + arguments,
+            input: stdin.map { Data($0.utf8) },
+            environment: environment.merging(extraEnvironment) { $1 }
+        )
+        return Result(status: child.status, stdout: child.outputText, stderr: child.errorText)
+    }
+
+    /// Runs `xapi-git ARGUMENTS` and blocks the calling thread until it exits.
+    // TODO: called from an async test this holds one of Swift's cooperative threads and slows the tests
+    // running beside it; move the remaining callers to `execute`.
     func run(_ arguments: [String], stdin: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")

@@ -97,7 +97,7 @@ import XapiGit
         let error = await #expect(throws: GitError.self) {
             try await mirror.fetch(branch: "main", credential: repository.credential, timeout: .seconds(2))
         }
-        try await repository.lab.run(["stall", "off"])
+        try await repository.lab.run(["stall", "off", "--prefix", prefix])
 
         let elapsed = ContinuousClock.now - started
         #expect(error?.kind == .timedOut)

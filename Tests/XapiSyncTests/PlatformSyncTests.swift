@@ -85,20 +85,12 @@ struct PlatformSyncTests {
         #expect(outcome.pushed)
 
         let bare = try await lab.repositoryPath(platform: platformCase.platform.rawValue, repository)
-        #expect(try gitShow(bare, "main:apis/payments/orders.yaml") == contents)
-        #expect(try String(decoding: gitShow(bare, "main:README.md"), as: UTF8.self).isEmpty == false)
+        #expect(try await gitShow(bare, "main:apis/payments/orders.yaml") == contents)
+        #expect(try String(decoding: await gitShow(bare, "main:README.md"), as: UTF8.self).isEmpty == false)
     }
 
-    func gitShow(_ gitDirectory: String, _ object: String) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["--git-dir", gitDirectory, "cat-file", "blob", object]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return [UInt8](data)
+    func gitShow(_ gitDirectory: String, _ object: String) async throws -> [UInt8] {
+        let result = try await ChildProcess.run("/usr/bin/git", ["--git-dir", gitDirectory, "cat-file", "blob", object])
+        return [UInt8](result.standardOutput)
     }
 }

@@ -191,7 +191,7 @@ class Admin:
 
     def stall(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:
         prefix = payload.get("prefix") or "/"
-        request.lab.switches.set_stall(prefix if payload.get("on") else None)
+        request.lab.switches.set_stall(prefix, on=bool(payload.get("on")))
         return {"stall_prefix": request.lab.switches.stall_prefix}
 
     def latency(self, request: Request, payload: dict[str, Any]) -> dict[str, Any]:

@@ -82,37 +82,64 @@ def text_response(status: int, text: str, headers: Iterable[tuple[str, str]] = (
 
 
 class Switches:
-    """Latency and stall settings that change the behaviour of every matching request."""
+    """Latency and stall rules, each for the requests under one path prefix.
+
+    Tests run in parallel against one lab, so each test sets rules for its own prefix and removes only
+    those; a rule for another prefix stays. Clearing with the prefix "/" removes every rule.
+    """
 
     def __init__(self, latency_ms: int = 0):
         self.condition = threading.Condition()
-        self.latency_ms = latency_ms
-        self.latency_prefix = "/"
-        self.stall_prefix: str | None = None
+        self.latency_rules: dict[str, int] = {"/": latency_ms} if latency_ms else {}
+        self.stall_prefixes: set[str] = set()
+
+    @property
+    def latency_ms(self) -> int:
+        with self.condition:
+            return self.latency_rules.get("/", 0)
+
+    @property
+    def stall_prefix(self) -> str | None:
+        with self.condition:
+            return ", ".join(sorted(self.stall_prefixes)) or None
 
     def set_latency(self, milliseconds: int, prefix: str = "/") -> None:
         with self.condition:
-            self.latency_ms = milliseconds
-            self.latency_prefix = prefix
+            if milliseconds:
+                self.latency_rules[prefix] = milliseconds
+            elif prefix == "/":
+                self.latency_rules.clear()
+            else:
+                self.latency_rules.pop(prefix, None)
 
-    def set_stall(self, prefix: str | None) -> None:
+    def set_stall(self, prefix: str | None, on: bool = True) -> None:
         with self.condition:
-            self.stall_prefix = prefix
+            if prefix is None or (not on and prefix == "/"):
+                self.stall_prefixes.clear()
+            elif on:
+                self.stall_prefixes.add(prefix)
+            else:
+                self.stall_prefixes.discard(prefix)
             self.condition.notify_all()
 
     def latency_for(self, path: str) -> float:
+        """The delay of the longest matching latency rule, in seconds."""
         with self.condition:
-            return self.latency_ms / 1000 if path.startswith(self.latency_prefix) else 0.0
+            matches = [prefix for prefix in self.latency_rules if path.startswith(prefix)]
+            return self.latency_rules[max(matches, key=len)] / 1000 if matches else 0.0
+
+    def _stalled(self, path: str) -> bool:
+        return any(path.startswith(prefix) for prefix in self.stall_prefixes)
 
     def stalls(self, path: str) -> bool:
         with self.condition:
-            return self.stall_prefix is not None and path.startswith(self.stall_prefix)
+            return self._stalled(path)
 
     def wait_while_stalled(self, path: str) -> None:
-        """Block until the stall switch no longer matches `path`, or for at most ten minutes."""
+        """Block until no stall rule matches `path`, or for at most ten minutes."""
         deadline = time.monotonic() + STALL_SECONDS
         with self.condition:
-            while self.stall_prefix is not None and path.startswith(self.stall_prefix):
+            while self._stalled(path):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
