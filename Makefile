@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT_FLAGS ?=
 
-.PHONY: deps build demo test test-lab bench-sync bench-health clean
+.PHONY: deps build demo test test-lab bench-sync bench-health fuzz clean
 
 deps:
 	@scripts/install-deps
@@ -17,7 +17,22 @@ demo: build
 test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
 	python3 -m unittest discover Integrations/lab/tests
-	@scripts/with-lab swift test --skip-build $(SWIFT_FLAGS)
+	@scripts/with-lab scripts/run-swift-tests $(SWIFT_FLAGS)
+
+# Runs every fuzz target for FUZZ_SECONDS seconds each (default 60) on its corpus in Fuzz/Corpus.
+fuzz: deps
+	@scripts/fuzz
+
+# Seven syncs of a 4 MB OpenAPI file into a lab repository with history, beside two git command line workflows.
+bench-sync: deps
+	@[ -x /usr/bin/time ] || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y -qq --no-install-recommends time
+	swift build -c release --product xapi-git $(SWIFT_FLAGS)
+	scripts/bench-sync --binary .build/release/xapi-git
+
+# Batch health against the lab with 50 ms latency: 1,000 and 10,000 integrations, beside curl --parallel.
+bench-health: deps
+	swift build -c release --product xapi-git $(SWIFT_FLAGS)
+	scripts/bench-health --binary .build/release/xapi-git
 
 clean:
 	rm -rf .build

@@ -11,6 +11,10 @@ let package = Package(
     name: "xapi-git",
     products: [
         .library(name: "XapiSync", targets: ["XapiSync"]),
+        // Lower layers, for the fuzz targets in Fuzz/ and for programs that need only one layer.
+        .library(name: "XapiPlatforms", targets: ["XapiPlatforms"]),
+        .library(name: "XapiGit", targets: ["XapiGit"]),
+        .library(name: "XapiDescriptions", targets: ["XapiDescriptions"]),
         .executable(name: "xapi-git", targets: ["xapi-git"]),
     ],
     targets: [

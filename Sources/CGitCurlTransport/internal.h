@@ -98,6 +98,7 @@ typedef struct {
     xg_buffer response;
     size_t read_offset;
     int performed;
+    int response_too_large;           /* the last response passed XG_MAX_RESPONSE_BYTES */
 } xg_stream;
 
 /* Performs the stream's request: credentials, redirects on the first request, status and content-type checks.

@@ -36,11 +36,17 @@ const xg_service *xg_service_for(git_smart_service_t action)
     return NULL;
 }
 
+/* Appends a chunk of the response body. Past the limit it marks the stream and returns 0, which makes curl
+ * stop with CURLE_WRITE_ERROR. Chunked responses carry no length, so this check is what bounds them. */
 static size_t receive_body(char *data, size_t size, size_t count, void *context)
 {
-    xg_buffer *response = context;
+    xg_stream *stream = context;
     size_t length = size * count;
-    return xg_buffer_append(response, data, length) == 0 ? length : 0;
+    if ((uint64_t)stream->response.length + length > (uint64_t)XG_MAX_RESPONSE_BYTES) {
+        stream->response_too_large = 1;
+        return 0;
+    }
+    return xg_buffer_append(&stream->response, data, length) == 0 ? length : 0;
 }
 
 static char *base64_encode(const char *input, size_t length)
@@ -183,10 +189,27 @@ static void quote_body(char *out, size_t out_size, const xg_subtransport *subtra
     }
 }
 
-static int fail_from_curl(const xg_subtransport *subtransport, CURLcode code, long time_limit_ms)
+static int fail_from_curl(const xg_subtransport *subtransport, const xg_stream *stream, CURLcode code,
+                          long time_limit_ms)
 {
     const char *host = subtransport->endpoint.authority;
     const char *detail = subtransport->error_text[0] != '\0' ? subtransport->error_text : curl_easy_strerror(code);
+
+    long proxy_status = 0;
+    curl_easy_getinfo(subtransport->curl, CURLINFO_HTTP_CONNECTCODE, &proxy_status);
+    if (proxy_status == 407) {
+        return xg_fail(XG_FAILURE_PROXY_AUTHENTICATION, GIT_ERROR_NET,
+                       "the proxy in front of %s requires authentication (its response to CONNECT was 407); put "
+                       "the proxy credentials in the https_proxy URL or use a proxy that does not need them",
+                       host);
+    }
+
+    if (code == CURLE_FILESIZE_EXCEEDED || (code == CURLE_WRITE_ERROR && stream->response_too_large)) {
+        return xg_fail(XG_FAILURE_RESPONSE_TOO_LARGE, GIT_ERROR_NET,
+                       "the Git response from %s is larger than %lld bytes, so the transfer was stopped; check "
+                       "the remote URL, because no Git server of this product's kind sends that much",
+                       host, (long long)XG_MAX_RESPONSE_BYTES);
+    }
 
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -287,6 +310,7 @@ static int exchange(xg_stream *stream, const char *url, long *status)
     curl_easy_reset(curl);
     subtransport->error_text[0] = '\0';
     xg_buffer_clear(&stream->response);
+    stream->response_too_large = 0;
 
     CURLcode code = CURLE_OK;
     code = code ? code : curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -307,7 +331,9 @@ static int exchange(xg_stream *stream, const char *url, long *status)
     code = code ? code : curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
     code = code ? code : curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     code = code ? code : curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, receive_body);
-    code = code ? code : curl_easy_setopt(curl, CURLOPT_WRITEDATA, &stream->response);
+    code = code ? code : curl_easy_setopt(curl, CURLOPT_WRITEDATA, stream);
+    /* Rejects a response whose Content-Length is over the limit before its body arrives. */
+    code = code ? code : curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)XG_MAX_RESPONSE_BYTES);
     if (service->is_post) {
         const char *body = stream->request.bytes != NULL ? stream->request.bytes : "";
         code = code ? code : curl_easy_setopt(curl, CURLOPT_POST, 1L);
@@ -324,7 +350,7 @@ static int exchange(xg_stream *stream, const char *url, long *status)
     free_headers(headers);
 
     if (code != CURLE_OK) {
-        return fail_from_curl(subtransport, code, (long)remaining);
+        return fail_from_curl(subtransport, stream, code, (long)remaining);
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
     return 0;

@@ -28,7 +28,10 @@ enum RepositoryPath {
             throw invalid(path, "the path contains a NUL byte")
         }
 
-        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // Split the UTF-8 bytes, not Characters: "/" followed by a combining mark is one Character, so a
+        // Character split would keep that "/" inside a tree entry name.
+        let components = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         for component in components {
             if component.isEmpty {
                 throw invalid(path, "the path has an empty component (a doubled or trailing \"/\")")

@@ -20,6 +20,10 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
         case tlsFailure
         /// The host could not be resolved or reached, or the connection broke.
         case unreachable
+        /// The proxy named by `https_proxy` or `http_proxy` answered 407: it needs credentials.
+        case proxyAuthenticationRequired
+        /// The server sent a response body larger than the Git transport's 512 MiB limit.
+        case responseTooLarge
         /// A repository path of a file write is not allowed.
         case invalidPath
         /// Any other failure. The message names the libgit2 call that failed and gives its reason.

@@ -4,7 +4,8 @@ import Foundation
 extension Mirror {
     /// Fetches `branch` of the remote into `refs/remotes/origin/BRANCH` and returns the remote tip.
     ///
-    /// Only that branch is fetched, never tags. When the remote has no such branch (an empty repository
+    /// Only that branch is fetched, never tags, and no pack is downloaded when the mirror already has the
+    /// advertised tip. When the remote has no such branch (an empty repository
     /// included) the method returns nil and deletes a stale local `refs/remotes/origin/BRANCH`, so nothing is
     /// built on a branch that is gone.
     ///
@@ -27,7 +28,11 @@ extension Mirror {
                     guard let tip = try Self.advertisedValue(of: reference, remote: remote, operation: operation) else {
                         return nil
                     }
-                    try self.download(reference, into: tracking, remote: remote, state: state, operation: operation)
+                    // A tip that the mirror already has (its own last push, or an unchanged branch) needs no
+                    // pack, so the fetch costs one reference listing.
+                    if !self.hasCommit(tip) {
+                        try self.download(reference, into: tracking, remote: remote, state: state, operation: operation)
+                    }
                     return tip
                 }
             }

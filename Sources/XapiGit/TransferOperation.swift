@@ -52,6 +52,8 @@ struct TransferOperation {
         case XG_FAILURE_NOT_FOUND: return .repositoryNotFound
         case XG_FAILURE_TLS: return .tlsFailure
         case XG_FAILURE_UNREACHABLE: return .unreachable
+        case XG_FAILURE_PROXY_AUTHENTICATION: return .proxyAuthenticationRequired
+        case XG_FAILURE_RESPONSE_TOO_LARGE: return .responseTooLarge
         case XG_FAILURE_NONE: return nil
         default: return .other
         }

@@ -4,7 +4,7 @@ import CCurl
 ///
 /// Swift runs a global's initialiser exactly once and thread-safely, which gives the single call that
 /// libcurl requires. This module never calls `curl_global_cleanup`, because other threads may still use libcurl.
-private let curlGlobalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+let curlGlobalInitResult: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
 /// One hop of a request, as the easy handle sends it: no redirect is followed inside a transfer.
 struct TransferRequest: Sendable {
@@ -43,11 +43,15 @@ enum TransferOutcome: Sendable {
 /// A libcurl easy handle (`CURL *`) that sends one transfer at a time.
 ///
 /// The handle keeps its connection cache across transfers because `perform` resets only the options
-/// (`curl_easy_reset`). It is not thread-safe: its owner runs every call on one serial queue.
+/// (`curl_easy_reset`). It is not thread-safe: its owner runs every call on one serial queue or thread.
 final class EasyHandle {
     private let handle: UnsafeMutableRawPointer
     /// libcurl's `CURLOPT_ERRORBUFFER`, which it fills with a readable reason on failure.
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The collector of the transfer between `prepare` and `finish`; libcurl's callbacks hold it unretained.
+    private var activeCollector: ResponseCollector?
+    /// `CURLOPT_HTTPHEADER` of the transfer between `prepare` and `finish`, which libcurl does not copy.
+    private var activeHeaderList: UnsafeMutablePointer<curl_slist>?
 
     /// Creates the handle, or returns nil when libcurl could not initialise or allocate it.
     init?() {
@@ -59,11 +63,26 @@ final class EasyHandle {
 
     deinit {
         curl_easy_cleanup(handle)
+        curl_slist_free_all(activeHeaderList)
         errorBuffer.deallocate()
     }
 
     /// Sends `request` and waits for the whole response; blocks the calling thread meanwhile.
     func perform(_ request: TransferRequest, cancellation: CancellationFlag) -> TransferOutcome {
+        if let failure = prepare(request, cancellation: cancellation) {
+            return .failed(failure)
+        }
+        // The callbacks hold the collector unretained; `activeCollector` keeps it alive until `finish`.
+        let performResult = curl_easy_perform(handle)
+        return finish(performResult, request: request, cancellation: cancellation)
+    }
+
+    /// Sets every option of `request` and keeps its collector and header list until `finish`, so that
+    /// `curl_easy_perform` or a multi handle can run the transfer.
+    ///
+    /// - Returns: nil when the handle is ready, or the failure of an option that libcurl rejected.
+    func prepare(_ request: TransferRequest, cancellation: CancellationFlag) -> TransferFailure? {
+        releaseTransferState()
         let collector = ResponseCollector(
             maxHeaderBytes: request.maxHeaderBytes,
             maxBodyBytes: request.maxBodyBytes,
@@ -72,22 +91,41 @@ final class EasyHandle {
 
         curl_easy_reset(handle)
         errorBuffer[0] = 0
+        activeCollector = collector
 
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
-
-        // The callbacks hold `collector` unretained, so it must live until curl_easy_perform returns.
-        let performResult: CURLcode
         do {
             try configure(for: request, collector: collector)
-            headerList = try makeHeaderList(for: request)
+            activeHeaderList = try makeHeaderList(for: request)
+            let headerList = activeHeaderList
             try setOption(CURLOPT_HTTPHEADER, "CURLOPT_HTTPHEADER") { xapi_curl_easy_setopt_slist($0, $1, headerList) }
-            performResult = withExtendedLifetime(collector) { curl_easy_perform(handle) }
         } catch {
-            return .failed(setupFailure(error, request: request))
+            releaseTransferState()
+            return setupFailure(error, request: request)
+        }
+        return nil
+    }
+
+    /// Reads the outcome of the transfer that `prepare` set up, given libcurl's result code for it, and
+    /// releases the transfer's collector and header list.
+    func finish(_ result: CURLcode, request: TransferRequest, cancellation: CancellationFlag) -> TransferOutcome {
+        defer { releaseTransferState() }
+        guard let collector = activeCollector else {
+            return .failed(
+                TransferFailure(
+                    curlCode: Int(CURLE_FAILED_INIT.rawValue),
+                    detail: "the transfer finished without being prepared",
+                    proxyConnectStatus: 0,
+                    connectionEstablished: false,
+                    exceededLimit: nil,
+                    maxBodyBytes: request.maxBodyBytes,
+                    cancelled: false,
+                    connectTimeoutMilliseconds: request.connectTimeoutMilliseconds,
+                    totalTimeoutMilliseconds: request.totalTimeoutMilliseconds
+                )
+            )
         }
 
-        if performResult == CURLE_OK {
+        if result == CURLE_OK {
             return .completed(
                 TransferResponse(
                     status: longInfo(CURLINFO_RESPONSE_CODE),
@@ -101,17 +139,26 @@ final class EasyHandle {
 
         return .failed(
             TransferFailure(
-                curlCode: Int(performResult.rawValue),
-                detail: errorText(for: performResult),
+                curlCode: Int(result.rawValue),
+                detail: errorText(for: result),
                 proxyConnectStatus: longInfo(CURLINFO_HTTP_CONNECTCODE),
                 connectionEstablished: longInfo(CURLINFO_REQUEST_SIZE) > 0,
                 exceededLimit: collector.exceededLimit,
                 maxBodyBytes: request.maxBodyBytes,
-                cancelled: performResult == CURLE_ABORTED_BY_CALLBACK && cancellation.isRaised,
+                cancelled: result == CURLE_ABORTED_BY_CALLBACK && cancellation.isRaised,
                 connectTimeoutMilliseconds: request.connectTimeoutMilliseconds,
                 totalTimeoutMilliseconds: request.totalTimeoutMilliseconds
             )
         )
+    }
+
+    /// The `CURL *` itself, for `curl_multi_add_handle` and `curl_multi_remove_handle` in this module.
+    var curlHandle: UnsafeMutableRawPointer { handle }
+
+    private func releaseTransferState() {
+        curl_slist_free_all(activeHeaderList)
+        activeHeaderList = nil
+        activeCollector = nil
     }
 
     /// Describes an option that libcurl rejected, as the failure of the whole transfer.

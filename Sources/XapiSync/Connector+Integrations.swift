@@ -1,5 +1,5 @@
-public import Foundation
-public import XapiCore
+import Foundation
+import XapiCore
 public import XapiPlatforms
 public import XapiStore
 
@@ -139,6 +139,16 @@ extension Connector {
         try await read { reader in
             try self.authorize(actor, for: .read, in: reader)
             return try self.requireIntegration(name, in: reader)
+        }
+    }
+
+    /// The state changes of the integration named `name`, oldest first, each with the credential version
+    /// it was computed for.
+    public func stateHistory(named name: String, as actor: String) async throws -> [StateTransition] {
+        try await read { reader in
+            try self.authorize(actor, for: .read, in: reader)
+            let record = try self.requireIntegration(name, in: reader)
+            return try reader.transitions(integrationID: record.id)
         }
     }
 }

@@ -1,5 +1,5 @@
-public import Foundation
-public import XapiCore
+import Foundation
+import XapiCore
 public import XapiStore
 
 extension Connector {

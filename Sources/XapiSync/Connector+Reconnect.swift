@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import XapiCore
 public import XapiPlatforms
 public import XapiStore

@@ -1,7 +1,7 @@
 public import Foundation
 import XapiCore
 import XapiGit
-import XapiPlatforms
+public import XapiPlatforms
 import XapiStore
 
 /// One file of a sync: its path below the integration's folder and its exact bytes.
@@ -21,28 +21,48 @@ public struct SyncOutcome: Sendable {
     public let target: TargetName
     public let integration: String
     public let repository: String
+    /// The branch pushed to: the integration's branch, or the sync branch in pull request mode.
     public let branch: String
     /// The new commit; nil when the files were already on the branch and nothing was pushed.
     public let commit: String?
     /// The repository paths written.
     public let paths: [String]
+    /// The repository paths whose changes on the branch this sync replaced because of `--overwrite`.
+    public let overwritten: [String]
+    /// The branch that a missing branch was created from, or nil when the branch existed or the repository
+    /// was empty.
+    public let createdFrom: String?
+    /// The pull or merge request in pull request mode; nil otherwise, or when nothing was pushed and no open
+    /// one exists.
+    public let changeRequest: ChangeRequest?
 
     public var pushed: Bool { commit != nil }
 }
 
 extension Connector {
     /// Commits `files` under the folder of the integration that `name` syncs to and pushes the commit.
-    ///
-    /// The commit is built on the branch's current remote tip; when the branch moves during the push,
-    /// the commit is rebuilt on the new tip and pushed again, a bounded number of times, never forced.
-    /// Unchanged content makes no commit and no push. An expired integration is refused before any
-    /// network work, and a token the Git server rejects marks the integration expired.
     public func sync(_ name: TargetName, files: [SyncFile], message: String?, as actor: String) async throws -> SyncOutcome {
-        guard !files.isEmpty else {
-            throw ConnectorError(.invalidInput, "no files to sync; pass at least one --file PATH")
-        }
+        try await sync(name, files: files, options: SyncOptions(message: message), as: actor)
+    }
 
-        let (target, record, token) = try await read { reader in
+    /// Commits `files` under the folder of the integration that `name` syncs to and pushes the commit.
+    ///
+    /// Every file is checked first (path, size, JSON or YAML syntax, at least one API description), before
+    /// any network work. The commit is built on the branch's current remote tip; when the branch moves during
+    /// the push, the commit is rebuilt on the new tip and pushed again, a bounded number of times, never
+    /// forced. A file that was changed on the branch since the last sync stops the sync with `.conflict`
+    /// unless `options.overwrite` is set. Unchanged content makes no commit and no push. An expired
+    /// integration is refused before any network work, and a token the Git server rejects marks the
+    /// integration expired.
+    public func sync(
+        _ name: TargetName,
+        files: [SyncFile],
+        options: SyncOptions,
+        as actor: String
+    ) async throws -> SyncOutcome {
+        try SyncInputCheck.check(files, maxFileSize: options.maxFileSize)
+
+        let (target, record, token, lastSynced) = try await read { reader in
             try self.authorize(actor, for: .sync, in: reader)
             let target = try self.requireTarget(name, in: reader)
             guard let integrationID = target.integrationID, let record = try reader.integration(id: integrationID) else {
@@ -51,60 +71,80 @@ extension Connector {
                     "\(name) has no integration yet; choose one with `xapi-git \(name.kind.rawValue) switch \(name) --integration NAME`"
                 )
             }
-            return (target, record, try reader.token(for: record))
+            return (target, record, try reader.token(for: record), try reader.syncedBlobs(integrationID: record.id))
         }
         try await refuseIfExpired(record)
 
         let writes = try repositoryWrites(files, folder: record.folder)
         let location = try record.location()
+        let accessToken = AccessToken(kind: try CredentialKindCoding.decode(record.credentialKind), secret: token)
         let adapter = try adapter(platform: location.platform, baseURL: location.baseURL)
-        let access = try adapter.gitAccess(
-            token: AccessToken(kind: try CredentialKindCoding.decode(record.credentialKind), secret: token),
-            at: location
-        )
+        let access = try adapter.gitAccess(token: accessToken, at: location)
         let credential = GitCredential(username: access.username, password: access.password, sendsBearer: access.sendsBearer)
+        let changeRequests = options.viaPullRequest ? try changeRequestClient(at: location, token: accessToken) : nil
 
         let lock = try await repositoryLock(for: record)
         defer { lock.release() }
 
-        let commit: GitObjectID?
+        let plan = PushPlan(
+            target: name,
+            writes: writes,
+            blobs: try writes.map { try GitObjectID.blob(of: $0.contents) },
+            record: record,
+            branch: options.viaPullRequest ? Self.syncBranch(for: name) : record.branch,
+            baseBranch: options.viaPullRequest ? record.branch : nil,
+            remoteURL: access.url,
+            credential: credential,
+            lastSynced: lastSynced,
+            options: options,
+            message: options.message ?? "Sync \(name) from xapi-git",
+            author: GitSignature(name: actor, email: "\(actor)@users.xapi-git.invalid", date: Date())
+        )
+        let pushed: PushResult
         do {
-            commit = try await pushCommit(
-                writes: writes,
-                record: record,
-                remoteURL: access.url,
-                credential: credential,
-                message: message ?? "Sync \(name) from xapi-git",
-                author: GitSignature(name: actor, email: "\(actor)@users.xapi-git.invalid", date: Date())
-            )
+            pushed = try await pushCommit(plan)
         } catch let error as GitError where error.kind == .authenticationFailed {
             throw try await expiredAfterGitRejection(record, token: token, gitError: error)
         }
 
-        let syncedFiles = try writes.map { SyncedFile(path: $0.path, blob: try GitObjectID.blob(of: $0.contents).hex) }
+        var changeRequest: ChangeRequest?
+        if let changeRequests {
+            changeRequest = try await openChangeRequest(changeRequests, plan: plan, pushed: pushed.commit != nil)
+        }
+
+        let syncedFiles = zip(writes, plan.blobs).map { SyncedFile(path: $0.path, blob: $1.hex) }
+        var audit = [
+            "integration": record.name,
+            "branch": plan.branch,
+            "commit": pushed.commit?.hex ?? "unchanged",
+            "files": writes.map(\.path).joined(separator: ", "),
+        ]
+        if !pushed.overwritten.isEmpty {
+            audit["overwritten"] = pushed.overwritten.joined(separator: ", ")
+        }
+        if let changeRequest {
+            audit["change_request"] = changeRequest.webURL
+        }
+        let auditEntry = audit
         try await write { writer in
             try writer.recordSync(
                 targetID: target.id,
                 integrationID: record.id,
-                commit: commit?.hex,
+                commit: pushed.commit?.hex,
                 files: syncedFiles,
                 actor: actor,
                 at: Date()
             )
             try writer.setSyncedBlobs(
                 integrationID: record.id,
-                Dictionary(uniqueKeysWithValues: syncedFiles.map { ($0.path, $0.blob) })
+                Dictionary(syncedFiles.map { ($0.path, $0.blob) }, uniquingKeysWith: { _, last in last })
             )
             try writer.appendAudit(
                 actor: actor,
-                action: "sync",
+                action: pushed.overwritten.isEmpty ? "sync" : "sync.overwrite",
                 subject: name.description,
                 before: nil,
-                after: [
-                    "integration": record.name,
-                    "commit": commit?.hex ?? "unchanged",
-                    "files": writes.map(\.path).joined(separator: ", "),
-                ]
+                after: auditEntry
             )
         }
 
@@ -112,75 +152,27 @@ extension Connector {
             target: name,
             integration: record.name,
             repository: record.repository,
-            branch: record.branch,
-            commit: commit?.hex,
-            paths: writes.map(\.path)
+            branch: plan.branch,
+            commit: pushed.commit?.hex,
+            paths: writes.map(\.path),
+            overwritten: pushed.overwritten,
+            createdFrom: pushed.createdFrom,
+            changeRequest: changeRequest
         )
     }
 
-    /// Validates each file's path and places it under the integration's folder.
+    /// Places each file under the integration's folder; the paths were validated by `SyncInputCheck`.
     func repositoryWrites(_ files: [SyncFile], folder: String) throws -> [FileWrite] {
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         return try files.map { file in
             try RepositoryPath.validate(file.path, what: "file path")
             let path = folder.isEmpty ? file.path : folder + "/" + file.path
-            guard seen.insert(path).inserted else {
+            // Compared as bytes: Swift's String equality would merge two spellings of one accented name.
+            guard seen.insert(Array(path.utf8)).inserted else {
                 throw ConnectorError(.invalidInput, "the file path '\(file.path)' is given twice")
             }
             return FileWrite(path: path, contents: file.contents)
         }
-    }
-
-    /// Fetches the branch, builds the commit on its tip and pushes it, rebuilding when the branch moved.
-    func pushCommit(
-        writes: [FileWrite],
-        record: IntegrationRecord,
-        remoteURL: String,
-        credential: GitCredential,
-        message: String,
-        author: GitSignature
-    ) async throws -> GitObjectID? {
-        let mirror = try await Mirror.open(at: configuration.home + "/mirrors/" + record.uid + ".git", remoteURL: remoteURL)
-        let timeout = configuration.network.operationTimeout
-
-        var attempt = 1
-        while true {
-            let tip = try await mirror.fetch(branch: record.branch, credential: credential, timeout: timeout)
-            if tip == nil {
-                try await refuseMissingBranch(record, mirror: mirror, credential: credential)
-            }
-            guard let commit = try await mirror.makeCommit(parent: tip, writes: writes, message: message, author: author) else {
-                configuration.log.debug("content unchanged, nothing to push", ["integration": record.name])
-                return nil
-            }
-
-            do {
-                try await mirror.push(commit, to: record.branch, credential: credential, timeout: timeout)
-                return commit
-            } catch let error as GitError where error.kind == .nonFastForward && attempt < configuration.pushAttempts {
-                configuration.log.info(
-                    "branch moved during the push; rebuilding on the new tip",
-                    ["integration": record.name, "attempt": String(attempt)]
-                )
-                attempt += 1
-            } catch let error as GitError where error.kind == .pushRejected || error.kind == .nonFastForward {
-                throw ConnectorError(.pushRejected, "the push to \(record.repository) (\(record.branch)) was refused: \(error.message)")
-            }
-        }
-    }
-
-    /// Throws unless the repository is empty, in which case the first commit creates the branch.
-    func refuseMissingBranch(_ record: IntegrationRecord, mirror: Mirror, credential: GitCredential) async throws {
-        let defaultBranch = try await mirror.remoteDefaultBranch(
-            credential: credential,
-            timeout: configuration.network.operationTimeout
-        )
-        guard let defaultBranch else { return }
-        throw ConnectorError(
-            .notFound,
-            "branch '\(record.branch)' does not exist in \(record.repository); its default branch is '\(defaultBranch)'. "
-                + "Create the branch on the platform or point the integration at '\(defaultBranch)'"
-        )
     }
 
     /// Classifies a token that the Git server rejected: asks the platform's API, records the state,

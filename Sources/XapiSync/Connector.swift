@@ -17,6 +17,9 @@ public final class Connector: Sendable {
     let transport: any HTTPTransport
 
     /// Opens the store under `configuration.home`, creating it and the sealing key on first use.
+    ///
+    /// NOTE: libgit2's transport settings are process-wide, so the CA file and timeouts of the Connector
+    /// created last apply to every Git transfer of the process; API calls use each Connector's own.
     public init(configuration: ConnectorConfiguration) throws {
         self.configuration = configuration
 

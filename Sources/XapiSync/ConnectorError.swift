@@ -20,6 +20,8 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
         case notConfirmed = "not-confirmed"
         /// The Git server refused the push.
         case pushRejected = "push-rejected"
+        /// A file that the sync writes was changed on the branch since the last sync; nothing was pushed.
+        case conflict
         /// The organization has not been set up with `org init`.
         case notInitialized = "not-initialized"
         /// Any other failure: network, Git, store.

@@ -12,6 +12,7 @@ enum ExitCode: Int32 {
     case notConfirmed = 7
     case pushRejected = 8
     case alreadyExists = 9
+    case conflict = 12
     case usage = 64
 
     init(_ kind: ConnectorError.Kind) {
@@ -25,6 +26,7 @@ enum ExitCode: Int32 {
         case .notConfirmed: self = .notConfirmed
         case .pushRejected: self = .pushRejected
         case .notInitialized: self = .notInitialized
+        case .conflict: self = .conflict
         case .failed: self = .failure
         }
     }

@@ -1,10 +1,11 @@
 import Foundation
 import XapiPlatforms
+import XapiStore
 import XapiSync
 
-/// `integration add|verify|list|show|reconnect`.
+/// `integration add|verify|list|show|reconnect|edit|remove`.
 enum IntegrationCommands {
-    static let all: [Command] = [add, verify, list, show, reconnect]
+    static let all: [Command] = [add, verify, list, show, reconnect, edit, remove]
 
     static let add = Command(
         path: ["integration", "add"],
@@ -94,14 +95,31 @@ enum IntegrationCommands {
 
     static let show = Command(
         path: ["integration", "show"],
-        usage: "xapi-git integration show NAME [--json]",
-        summary: "Show one integration as stored, without contacting the platform."
+        usage: "xapi-git integration show NAME [--history] [--json]",
+        summary: "Show one integration as stored, without contacting the platform; --history adds its state changes.",
+        flagOptions: ["history"]
     ) { invocation in
-        let record = try await invocation.connector().integration(named: try invocation.arguments.single("NAME"), as: try invocation.actor())
-        if invocation.output.json {
-            invocation.output.printJSON(Render.integration(record))
-        } else {
-            Render.integrationLines(record).forEach(invocation.output.line)
+        let name = try invocation.arguments.single("NAME")
+        let connector = try invocation.connector()
+        let actor = try invocation.actor()
+        let record = try await connector.integration(named: name, as: actor)
+        let history = invocation.arguments.has("history") ? try await connector.stateHistory(named: name, as: actor) : nil
+
+        let output = invocation.output
+        if output.json {
+            var object = Render.integration(record)
+            object["history"] = history.map { $0.map(transitionObject) }
+            output.printJSON(object)
+            return
+        }
+        Render.integrationLines(record).forEach(output.line)
+        if let history {
+            output.line()
+            output.line("state history (oldest first):")
+            output.table(
+                ["WHEN", "FROM", "TO", "TOKEN", "DETAIL"],
+                history.map { [Render.date($0.at), $0.from.rawValue, $0.to.rawValue, "v\($0.credentialVersion)", $0.detail] }
+            )
         }
     }
 
@@ -149,14 +167,7 @@ enum IntegrationCommands {
             }
         }
 
-        if !arguments.has("yes") {
-            guard let accepted = Confirmation.ask("Replace the token of \(name)?") else {
-                throw ConnectorError(.notConfirmed, "no terminal to confirm the review on; nothing changed. Pass --yes to accept it")
-            }
-            guard accepted else {
-                throw ConnectorError(.notConfirmed, "review declined; nothing changed")
-            }
-        }
+        try confirm("Replace the token of \(name)?", arguments)
 
         let updated = try await connector.applyReconnect(review, as: actor)
         if !output.json {
@@ -172,5 +183,119 @@ enum IntegrationCommands {
         } else {
             Render.reportLines(report).forEach { invocation.output.line("  " + $0) }
         }
+    }
+
+    /// Asks the person at the terminal to accept a review, unless `--yes` accepted it already.
+    ///
+    /// - Throws: `.notConfirmed` (exit code 7) when the review is declined, or when there is no terminal
+    ///   and no `--yes`. Callers ask before they change anything.
+    static func confirm(_ question: String, _ arguments: Arguments) throws {
+        guard !arguments.has("yes") else { return }
+        guard let accepted = Confirmation.ask(question) else {
+            throw ConnectorError(.notConfirmed, "no terminal to confirm the review on; nothing changed. Pass --yes to accept it")
+        }
+        guard accepted else {
+            throw ConnectorError(.notConfirmed, "review declined; nothing changed")
+        }
+    }
+}
+
+/// `integration edit` and `integration remove`: changes that show a review and wait for it to be accepted.
+extension IntegrationCommands {
+    static let edit = Command(
+        path: ["integration", "edit"],
+        usage: "xapi-git integration edit NAME [--name NEW] [--repo R] [--branch B] [--folder PATH] [--base-url URL] [--yes]",
+        summary: "Change an integration's details after a review that checks the new repository and branch live.",
+        valueOptions: ["name", "repo", "branch", "folder", "base-url"],
+        flagOptions: ["yes"]
+    ) { invocation in
+        let arguments = invocation.arguments
+        let name = try arguments.single("NAME")
+        let changes = IntegrationChanges(
+            name: arguments.value("name"),
+            repository: arguments.value("repo"),
+            branch: arguments.value("branch"),
+            folder: arguments.value("folder"),
+            baseURL: arguments.value("base-url")
+        )
+        guard changes != IntegrationChanges() else {
+            throw UsageError("pass at least one detail to change: --name, --repo, --branch, --folder or --base-url")
+        }
+        let connector = try invocation.connector()
+        let actor = try invocation.actor()
+
+        let review: EditReview
+        do {
+            review = try await connector.reviewEdit(named: name, changes: changes, as: actor)
+        } catch let error as ConnectorError {
+            printReportOnFailure(error, invocation)
+            throw error
+        }
+
+        let output = invocation.output
+        if output.json {
+            output.printJSON([
+                "integration": name,
+                "changes": review.changes.map { ["field": $0.field, "old": $0.old, "new": $0.new] },
+                "report": Render.report(review.report),
+            ])
+        } else {
+            output.line("review of the edit of \(name):")
+            output.table(["", "NOW", "AFTER"], review.changes.map { ["  " + $0.field, $0.old, $0.new] })
+            output.line("  live check of the new location with the stored token:")
+            Render.reportLines(review.report).forEach { output.line("    " + $0) }
+        }
+
+        try confirm("Apply these changes to \(name)?", arguments)
+
+        let updated = try await connector.applyEdit(review, as: actor)
+        if !output.json {
+            output.line("updated \(updated.name): \(updated.repository) (\(updated.branch)), state \(updated.state.rawValue)")
+        }
+    }
+
+    static let remove = Command(
+        path: ["integration", "remove"],
+        usage: "xapi-git integration remove NAME [--yes]",
+        summary: "Remove an integration and its Git mirror; its APIs and models stay with no integration.",
+        flagOptions: ["yes"]
+    ) { invocation in
+        let arguments = invocation.arguments
+        let name = try arguments.single("NAME")
+        let connector = try invocation.connector()
+        let actor = try invocation.actor()
+
+        let review = try await connector.reviewRemoval(named: name, as: actor)
+        let output = invocation.output
+        if !output.json {
+            let record = review.integration
+            output.line("review of the removal of \(name) (\(record.platform), \(record.repository), \(record.branch)):")
+            output.line("  the sealed token, state history and sync records are deleted")
+            let targets = review.targets.map(\.description).joined(separator: ", ")
+            output.line("  APIs and models left with no integration: \(targets.isEmpty ? "none" : targets)")
+        }
+
+        try confirm("Remove \(name)?", arguments)
+
+        let removed = try await connector.removeIntegration(named: name, as: actor)
+        if output.json {
+            output.printJSON([
+                "removed": removed.integration.name,
+                "detached": removed.targets.map(\.description),
+            ])
+        } else {
+            output.line("removed \(removed.integration.name)")
+        }
+    }
+
+    /// The JSON form of one state change.
+    static func transitionObject(_ transition: StateTransition) -> [String: Any] {
+        [
+            "at": Render.date(transition.at),
+            "from": transition.from.rawValue,
+            "to": transition.to.rawValue,
+            "detail": transition.detail,
+            "credential_version": transition.credentialVersion,
+        ]
     }
 }

@@ -92,16 +92,21 @@ enum AuditCommands {
                     ]
                     object["before"] = entry.before
                     object["after"] = entry.after
+                    object["changes"] = entry.changes.map { change -> [String: Any] in
+                        var values: [String: Any] = ["field": change.field]
+                        values["before"] = change.before
+                        values["after"] = change.after
+                        return values
+                    }
                     return object
                 })
             } else {
                 invocation.output.table(
                     ["WHEN", "WHO", "ACTION", "SUBJECT", "CHANGE"],
                     entries.map { entry in
-                        let describe = { (values: [String: String]?) in
-                            values.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? "-"
-                        }
-                        return [Render.date(entry.at), entry.actor, entry.action, entry.subject, "\(describe(entry.before)) -> \(describe(entry.after))"]
+                        // Only the values that changed, such as "branch: main -> release".
+                        let changes = entry.changes.map(\.text).joined(separator: "; ")
+                        return [Render.date(entry.at), entry.actor, entry.action, entry.subject, changes.isEmpty ? "-" : changes]
                     }
                 )
             }

@@ -1,45 +1,73 @@
 import Foundation
 import XapiSync
 
-/// `sync`.
+/// `sync` and `pull`.
 enum SyncCommands {
-    static let all: [Command] = [
-        Command(
-            path: ["sync"],
-            usage: "xapi-git sync PROJECT/API@VERSION|PROJECT/MODEL --file PATH [--file PATH ...] [--root DIR] [--message TEXT]",
-            summary: "Commit the files under the integration's folder and push them to its branch.",
-            valueOptions: ["file", "root", "message"]
-        ) { invocation in
-            let arguments = invocation.arguments
-            let text = try arguments.single("PROJECT/API@VERSION or PROJECT/MODEL")
-            let name = try TargetName(kind: text.contains("@") ? .api : .model, parsing: text)
-            let paths = arguments.allValues("file")
-            guard !paths.isEmpty else { throw UsageError("pass at least one --file PATH") }
+    static let all: [Command] = [sync, pull]
 
-            let files = try SyncInput.read(paths, root: arguments.value("root"))
-            let outcome = try await invocation.connector().sync(
-                name,
-                files: files,
-                message: arguments.value("message"),
-                as: try invocation.actor()
-            )
+    static let sync = Command(
+        path: ["sync"],
+        usage: "xapi-git sync PROJECT/API@VERSION|PROJECT/MODEL --file PATH [--file PATH ...] [--root DIR] [--message TEXT] "
+            + "[--overwrite] [--create-branch] [--via-pull-request] [--max-file-size BYTES]",
+        summary: "Commit the files under the integration's folder and push them to its branch.",
+        valueOptions: ["file", "root", "message", "max-file-size"],
+        flagOptions: ["overwrite", "create-branch", "via-pull-request"]
+    ) { invocation in
+        let arguments = invocation.arguments
+        let text = try arguments.single("PROJECT/API@VERSION or PROJECT/MODEL")
+        let name = try TargetName(kind: text.contains("@") ? .api : .model, parsing: text)
+        let paths = arguments.allValues("file")
+        guard !paths.isEmpty else { throw UsageError("pass at least one --file PATH") }
 
-            if invocation.output.json {
-                var object: [String: Any] = [
-                    "target": outcome.target.description, "integration": outcome.integration, "repository": outcome.repository,
-                    "branch": outcome.branch, "paths": outcome.paths, "pushed": outcome.pushed,
-                ]
-                object["commit"] = outcome.commit
-                invocation.output.printJSON(object)
-            } else if let commit = outcome.commit {
-                invocation.output.line(
-                    "synced \(outcome.paths.joined(separator: ", ")) to \(outcome.repository) (\(outcome.branch)) as commit \(commit)"
-                )
-            } else {
-                invocation.output.line("\(outcome.repository) (\(outcome.branch)) already has this content; nothing pushed")
+        var options = SyncOptions(
+            message: arguments.value("message"),
+            overwrite: arguments.has("overwrite"),
+            createBranch: arguments.has("create-branch"),
+            viaPullRequest: arguments.has("via-pull-request")
+        )
+        if let limit = arguments.value("max-file-size") {
+            guard let bytes = Int(limit), bytes > 0 else {
+                throw UsageError("--max-file-size '\(limit)' is not a positive number of bytes")
             }
+            options.maxFileSize = bytes
         }
-    ]
+
+        let files = try SyncInput.read(paths, root: arguments.value("root"))
+        let outcome = try await invocation.connector().sync(name, files: files, options: options, as: try invocation.actor())
+        printOutcome(outcome, output: invocation.output)
+    }
+
+    static func printOutcome(_ outcome: SyncOutcome, output: Output) {
+        if output.json {
+            var object: [String: Any] = [
+                "target": outcome.target.description, "integration": outcome.integration, "repository": outcome.repository,
+                "branch": outcome.branch, "paths": outcome.paths, "pushed": outcome.pushed,
+                "overwritten": outcome.overwritten,
+            ]
+            object["commit"] = outcome.commit
+            object["created_from"] = outcome.createdFrom
+            object["pull_request"] = outcome.changeRequest?.webURL
+            output.printJSON(object)
+            return
+        }
+
+        if let commit = outcome.commit {
+            output.line(
+                "synced \(outcome.paths.joined(separator: ", ")) to \(outcome.repository) (\(outcome.branch)) as commit \(commit)"
+            )
+        } else {
+            output.line("\(outcome.repository) (\(outcome.branch)) already has this content; nothing pushed")
+        }
+        if let from = outcome.createdFrom {
+            output.line("created branch \(outcome.branch) from \(from)")
+        }
+        if !outcome.overwritten.isEmpty {
+            output.line("overwrote changes on the branch to \(outcome.overwritten.joined(separator: ", "))")
+        }
+        if let changeRequest = outcome.changeRequest {
+            output.line("\(changeRequest.isNew ? "opened" : "updated") pull request: \(changeRequest.webURL)")
+        }
+    }
 }
 
 /// Reads sync inputs from disk and names them inside the integration's folder.

@@ -257,7 +257,10 @@ class LabRequestHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(delay)
         self._send(response)
         elapsed_ms = (time.monotonic() - started) * 1000
-        log.info("%s %s -> %d (%.0f ms)", self.command, raw_path, response.status, elapsed_ms)
+        # Body sizes, so benchmarks can add up what a client sent and received (scripts/bench-sync reads them).
+        sent = len(response.body) if response.raw_writer is None and self.command != "HEAD" else 0
+        log.info("%s %s -> %d (%.0f ms, %d bytes in, %d bytes out)", self.command, raw_path, response.status,
+                 elapsed_ms, len(body), sent)
 
     # BaseHTTPRequestHandler calls do_<METHOD>; every method goes to the one dispatcher.
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch

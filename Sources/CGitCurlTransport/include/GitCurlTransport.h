@@ -36,7 +36,16 @@ typedef enum {
     XG_FAILURE_INVALID_URL = 9,
     /* Called outside `xg_operation_begin` / `xg_operation_end`, so the request has no deadline. */
     XG_FAILURE_NO_OPERATION = 10,
+    /* The proxy from https_proxy or http_proxy replied 407 Proxy Authentication Required to CONNECT. */
+    XG_FAILURE_PROXY_AUTHENTICATION = 11,
+    /* The response body was larger than XG_MAX_RESPONSE_BYTES, so the transfer was stopped. */
+    XG_FAILURE_RESPONSE_TOO_LARGE = 12,
 } xg_failure;
+
+/* The largest Git response body accepted, in bytes (512 MiB). A fetch receives the whole pack in one response
+ * and the subtransport keeps it in memory, so this limit bounds the memory that one hostile server can make
+ * a transfer use. */
+#define XG_MAX_RESPONSE_BYTES ((int64_t)512 << 20)
 
 /*
  * Sets the process-wide settings that every later Git request reads. `ca_file` (or NULL) is a PEM file of
