@@ -385,3 +385,10 @@ struct BitbucketCloudResponses {
         }
     }
 }
+
+extension BitbucketCloudAdapter {
+    public func normalizedRepository(_ repository: String) throws -> String {
+        let parts = try Self.parseRepository(repository)
+        return "\(parts.workspace)/\(parts.slug)"
+    }
+}

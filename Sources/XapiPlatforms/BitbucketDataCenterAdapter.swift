@@ -340,3 +340,10 @@ struct BitbucketDataCenterResponses {
         }
     }
 }
+
+extension BitbucketDataCenterAdapter {
+    public func normalizedRepository(_ repository: String) throws -> String {
+        let parts = try Self.parseRepository(repository)
+        return "\(parts.projectKey)/\(parts.slug)"
+    }
+}

@@ -412,3 +412,10 @@ extension CredentialKind {
         }
     }
 }
+
+extension GitHubAdapter {
+    public func normalizedRepository(_ repository: String) throws -> String {
+        let parts = try Self.parseRepository(repository)
+        return "\(parts.owner)/\(parts.name)"
+    }
+}

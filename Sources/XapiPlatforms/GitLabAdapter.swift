@@ -344,3 +344,9 @@ public struct GitLabAdapter: PlatformAdapter {
         }
     }
 }
+
+extension GitLabAdapter {
+    public func normalizedRepository(_ repository: String) throws -> String {
+        try Self.normalizeProjectPath(repository, baseURL: server)
+    }
+}

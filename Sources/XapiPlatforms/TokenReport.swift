@@ -146,4 +146,8 @@ public protocol PlatformAdapter: Sendable {
 
     /// The Git URL and credential for pushing to `location` with `token`.
     func gitAccess(token: AccessToken, at location: RepositoryLocation) throws -> GitAccess
+
+    /// The repository name as the platform's API names it, from what a user typed or pasted (such as a
+    /// GitLab project URL); throws `PlatformError` when it is not a valid name for this platform.
+    func normalizedRepository(_ repository: String) throws -> String
 }

@@ -26,10 +26,16 @@ extension Connector {
         }
 
         let adapter = try adapter(platform: spec.platform, baseURL: spec.baseURL)
+        let normalized: String
+        do {
+            normalized = try adapter.normalizedRepository(spec.repository)
+        } catch {
+            throw ConnectorError(.invalidInput, String(describing: error))
+        }
         var location = RepositoryLocation(
             platform: spec.platform,
             baseURL: spec.baseURL,
-            repository: spec.repository,
+            repository: normalized,
             branch: spec.branch
         )
         let report = await adapter.verify(token: token, at: location, context: verificationContext())
@@ -46,7 +52,7 @@ extension Connector {
         let repository = location.repository
 
         let record = try await write { writer in
-            let record = try writer.insertIntegration(
+            var record = try writer.insertIntegration(
                 NewIntegration(
                     name: spec.name,
                     platform: spec.platform.rawValue,
@@ -63,6 +69,9 @@ extension Connector {
                     stateDetail: report.detail
                 )
             )
+            if let projectID = report.platformProjectID {
+                record = try writer.updateDetails(id: record.id, platformProjectID: .some(projectID))
+            }
             try writer.appendAudit(
                 actor: actor,
                 action: "integration.add",
@@ -100,7 +109,42 @@ extension Connector {
             context: verificationContext(knownExpiry: record.expiresAt)
         )
         try await recordState(of: record, from: report)
+        try await recordPlatformFacts(of: record, from: report)
         return report
+    }
+
+    /// Stores what the platform told about the repository itself: its new name after a rename or
+    /// transfer (the API redirected to it), and its numeric id (GitLab). Dropped, like a state, when the
+    /// token was replaced since the check began.
+    func recordPlatformFacts(of record: IntegrationRecord, from report: TokenReport) async throws {
+        let renamed = report.canonicalRepository.flatMap { $0 == record.repository ? nil : $0 }
+        let projectID = report.platformProjectID.flatMap { $0 == record.platformProjectID ? nil : $0 }
+        guard renamed != nil || projectID != nil else { return }
+
+        try await write { writer in
+            guard let current = try writer.integration(id: record.id),
+                current.credentialVersion == record.credentialVersion
+            else { return }
+
+            let updated = try writer.updateDetails(
+                id: record.id,
+                repository: renamed,
+                platformProjectID: projectID.map { .some($0) }
+            )
+            if let renamed {
+                try writer.appendAudit(
+                    actor: "xapi-git",
+                    action: "integration.repository-moved",
+                    subject: record.name,
+                    before: ["repository": current.repository],
+                    after: ["repository": renamed]
+                )
+                self.configuration.log.info(
+                    "the platform redirected to a renamed repository; stored the new name",
+                    ["integration": record.name, "repository": updated.repository]
+                )
+            }
+        }
     }
 
     /// Stores the state a report leads to, computed with the record's credential version so that a
