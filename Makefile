@@ -32,7 +32,7 @@ bench-sync: deps
 # Batch health against the lab with 50 ms latency: 1,000 and 10,000 integrations, beside curl --parallel.
 bench-health: deps
 	swift build -c release --product xapi-git $(SWIFT_FLAGS)
-	scripts/bench-health --binary .build/release/xapi-git
+	scripts/bench-health --binary "$$(swift build -c release --show-bin-path $(SWIFT_FLAGS))/xapi-git"
 
 clean:
 	rm -rf .build

@@ -189,6 +189,31 @@ static void quote_body(char *out, size_t out_size, const xg_subtransport *subtra
     }
 }
 
+/* Explains a server certificate that failed verification because of its dates or names rather than its CA,
+ * from CURLINFO_SSL_VERIFYRESULT. Returns 0 for other results, so the caller reports an untrusted certificate. The values are OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID (9) and X509_V_ERR_CERT_HAS_EXPIRED (10).
+ * NOTE: libcurl 7.88.1 with OpenSSL 3.0 reports 1 when its own host name check fails; other libcurl builds may
+ * report another value there, and then the message falls back to the untrusted-certificate text. */
+static int fail_unusable_certificate(const char *host, const char *detail, long verify_result)
+{
+    switch (verify_result) {
+    case 9:
+        return xg_fail(XG_FAILURE_TLS, GIT_ERROR_SSL,
+                       "the certificate of %s is not valid yet (%s); check this machine's clock", host, detail);
+    case 10:
+        return xg_fail(XG_FAILURE_TLS, GIT_ERROR_SSL,
+                       "the certificate of %s has expired (%s); the server's administrator must renew it, or check "
+                       "this machine's clock",
+                       host, detail);
+    case 1:
+        return xg_fail(XG_FAILURE_TLS, GIT_ERROR_SSL,
+                       "the certificate of %s does not name that host (%s); use a base URL with a host name that "
+                       "the certificate names",
+                       host, detail);
+    default:
+        return 0;
+    }
+}
+
 static int fail_from_curl(const xg_subtransport *subtransport, const xg_stream *stream, CURLcode code,
                           long time_limit_ms)
 {
@@ -209,6 +234,15 @@ static int fail_from_curl(const xg_subtransport *subtransport, const xg_stream *
                        "the Git response from %s is larger than %lld bytes, so the transfer was stopped; check "
                        "the remote URL, because no Git server of this product's kind sends that much",
                        host, (long long)XG_MAX_RESPONSE_BYTES);
+    }
+
+    if (code == CURLE_PEER_FAILED_VERIFICATION) {
+        long verify_result = 0;
+        curl_easy_getinfo(subtransport->curl, CURLINFO_SSL_VERIFYRESULT, &verify_result);
+        int result = fail_unusable_certificate(host, detail, verify_result);
+        if (result != 0) {
+            return result;
+        }
     }
 
     switch (code) {
@@ -320,7 +354,10 @@ static int exchange(xg_stream *stream, const char *url, long *status)
     code = code ? code : curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     code = code ? code : curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     /* CAINFO replaces only the bundle file; Debian's default CAPATH (/etc/ssl/certs) stays in effect, so the
-     * extra CA adds to the system CAs instead of replacing them. */
+     * extra CA adds to the system CAs instead of replacing them.
+     * NOTE: no test covers this on the Git side, because an offline test would need a server certificate from a
+     * CA in /etc/ssl/certs. Debian 12's libcurl 7.88.1 is built with --with-ca-path=/etc/ssl/certs
+     * (`curl-config --configure`), and HTTPClientTests checks that built-in CAPATH through CURLINFO_CAPATH. */
     if (subtransport->settings.ca_file != NULL) {
         code = code ? code : curl_easy_setopt(curl, CURLOPT_CAINFO, subtransport->settings.ca_file);
     }

@@ -33,8 +33,8 @@ extension Mirror {
         }
     }
 
-    /// Whether the mirror already has the commit `id` with everything it needs, so a fetch can skip the
-    /// download. Runs on the queue.
+    /// Returns whether the mirror already has the commit `id`, whose objects a fetch then need not download.
+    /// Runs on the queue.
     func hasCommit(_ id: GitObjectID) -> Bool {
         var oid = id.oid
         var object: OpaquePointer?

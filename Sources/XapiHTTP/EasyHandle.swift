@@ -147,7 +147,8 @@ final class EasyHandle {
                 maxBodyBytes: request.maxBodyBytes,
                 cancelled: result == CURLE_ABORTED_BY_CALLBACK && cancellation.isRaised,
                 connectTimeoutMilliseconds: request.connectTimeoutMilliseconds,
-                totalTimeoutMilliseconds: request.totalTimeoutMilliseconds
+                totalTimeoutMilliseconds: request.totalTimeoutMilliseconds,
+                certificateVerifyResult: longInfo(CURLINFO_SSL_VERIFYRESULT)
             )
         )
     }

@@ -20,6 +20,21 @@ struct TransferFailure: Sendable {
     /// The timeouts the transfer ran with, in milliseconds, for the message of a timeout.
     var connectTimeoutMilliseconds: Int64
     var totalTimeoutMilliseconds: Int64
+    /// The result of the server certificate's verification (`CURLINFO_SSL_VERIFYRESULT`), 0 when it passed
+    /// or never ran.
+    var certificateVerifyResult: Int = 0
+}
+
+/// Values of `CURLINFO_SSL_VERIFYRESULT` that this file explains.
+enum CertificateVerifyResult {
+    /// OpenSSL's `X509_V_ERR_CERT_NOT_YET_VALID`.
+    static let notYetValid = 9
+    /// OpenSSL's `X509_V_ERR_CERT_HAS_EXPIRED`.
+    static let expired = 10
+    /// What libcurl 7.88.1 with OpenSSL 3.0 reports when its own host name check fails.
+    // NOTE: other libcurl builds may report another value for a host name mismatch; the message then falls
+    // back to the untrusted-certificate text, which still carries libcurl's detail.
+    static let hostNameMismatch = 1
 }
 
 /// libcurl result codes that this file maps, by their names in curl.h (libcurl 7.88).
@@ -80,6 +95,24 @@ extension HTTPError {
                     + "check that the server is up and reachable, or raise the connect timeout"
             }
             self.init(kind: .timedOut, host: host, message: message, curlCode: failure.curlCode)
+
+        case CurlCode.peerFailedVerification
+        where failure.certificateVerifyResult == CertificateVerifyResult.notYetValid:
+            let message = "the certificate of \(host) is not valid yet (\(detail)); check this machine's clock"
+            self.init(kind: .tlsFailure, host: host, message: message, curlCode: failure.curlCode)
+
+        case CurlCode.peerFailedVerification where failure.certificateVerifyResult == CertificateVerifyResult.expired:
+            let message =
+                "the certificate of \(host) has expired (\(detail)); "
+                + "the server's administrator must renew it, or check this machine's clock"
+            self.init(kind: .tlsFailure, host: host, message: message, curlCode: failure.curlCode)
+
+        case CurlCode.peerFailedVerification
+        where failure.certificateVerifyResult == CertificateVerifyResult.hostNameMismatch:
+            let message =
+                "the certificate of \(host) does not name that host (\(detail)); "
+                + "use a base URL with a host name that the certificate names"
+            self.init(kind: .tlsFailure, host: host, message: message, curlCode: failure.curlCode)
 
         case CurlCode.peerFailedVerification, CurlCode.obsoletePeerVerification, CurlCode.sslIssuerError:
             let message =

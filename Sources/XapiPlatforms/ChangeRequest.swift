@@ -16,7 +16,7 @@ public struct ChangeRequest: Sendable, Equatable {
     }
 }
 
-/// What a new change request proposes: merging `sourceBranch` into `targetBranch`.
+/// The content of a new change request: merging `sourceBranch` into `targetBranch`, with a title and a description.
 public struct ChangeRequestProposal: Sendable {
     public var sourceBranch: String
     public var targetBranch: String
@@ -60,7 +60,6 @@ public enum ChangeRequestClients {
     ///
     /// - Throws: `PlatformError` for a malformed base URL or repository name, or `.invalidCredential` for a
     ///   credential kind the platform does not take.
-    /// - Throws: `ChangeRequestError` when the platform has no change request support in this version.
     public static func client(
         at location: RepositoryLocation,
         token: AccessToken,
@@ -75,22 +74,41 @@ public enum ChangeRequestClients {
             }
             let adapter = GitHubAdapter(baseURL: server, transport: transport)
             let (owner, name) = try GitHubAdapter.parseRepository(location.repository)
-            return GitHubPullRequests(
-                apiRoot: adapter.apiRoot, owner: owner, name: name, token: token.secret, transport: transport)
+            let api = ChangeRequestAPI(
+                platform: .github, transport: transport, credential: .bearer(token.secret),
+                headers: GitHubAdapter.apiHeaders)
+            return GitHubPullRequests(api: api, apiRoot: adapter.apiRoot, owner: owner, name: name)
         case .gitlab:
             guard token.kind == .accessToken else {
                 throw PlatformError(kind: .invalidCredential, message: GitLabAdapter.wrongKindMessage(token.kind))
             }
             let adapter = GitLabAdapter(baseURL: server, transport: transport)
             let path = try GitLabAdapter.normalizeProjectPath(location.repository, baseURL: adapter.server)
-            return GitLabMergeRequests(apiRoot: adapter.apiRoot, projectPath: path, token: token.secret, transport: transport)
-        case .bitbucket, .bitbucketDataCenter:
-            // TODO: open Bitbucket Cloud and Data Center pull requests; the lab does not emulate their endpoints yet.
-            throw ChangeRequestError(
-                status: nil,
-                message: "pull requests on \(location.platform.displayName) are not supported yet; sync without "
-                    + "--via-pull-request and open the pull request on the platform"
-            )
+            let api = ChangeRequestAPI(
+                platform: .gitlab, transport: transport, credential: .bearer(token.secret), headers: [])
+            return GitLabMergeRequests(api: api, apiRoot: adapter.apiRoot, projectPath: path)
+        case .bitbucket:
+            let adapter = BitbucketCloudAdapter(baseURL: server, transport: transport)
+            let (workspace, slug) = try BitbucketCloudAdapter.parseRepository(location.repository)
+            let api = ChangeRequestAPI(
+                platform: .bitbucket, transport: transport,
+                credential: try BitbucketCloudAdapter.authentication(for: token).api, headers: [])
+            return BitbucketCloudPullRequests(api: api, apiRoot: adapter.apiRoot, workspace: workspace, slug: slug)
+        case .bitbucketDataCenter:
+            guard let server else {
+                throw PlatformError(
+                    kind: .missingBaseURL,
+                    message: "Bitbucket Data Center has no public service, so it needs the server's base URL, "
+                        + "such as https://bitbucket.example.com."
+                )
+            }
+            try BitbucketDataCenterAdapter.checkKind(token.kind)
+            let adapter = BitbucketDataCenterAdapter(baseURL: server, transport: transport)
+            let (key, slug) = try BitbucketDataCenterAdapter.parseRepository(location.repository)
+            let api = ChangeRequestAPI(
+                platform: .bitbucketDataCenter, transport: transport, credential: .bearer(token.secret),
+                headers: [("Accept", "application/json")])
+            return BitbucketDataCenterPullRequests(api: api, apiRoot: adapter.apiRoot, projectKey: key, slug: slug)
         }
     }
 }
@@ -109,7 +127,7 @@ extension ChangeRequestError {
         let detail = APIClient.serverMessage(response.body) ?? "no error message"
         return ChangeRequestError(
             status: response.status,
-            message: "\(platform.displayName) answered \(request) with HTTP \(response.status) (\(detail))"
+            message: "\(request) to \(platform.displayName) returned HTTP \(response.status) (\(detail))"
         )
     }
 }

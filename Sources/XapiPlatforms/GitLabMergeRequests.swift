@@ -1,14 +1,11 @@
-import Foundation
-import XapiCore
 import XapiHTTP
 
 /// GitLab merge requests of one project: `GET` and `POST /projects/:id/merge_requests`.
 struct GitLabMergeRequests: ChangeRequestClient {
+    let api: ChangeRequestAPI
     let apiRoot: String
     /// The project's full path, `group/sub/project`, sent URL-encoded as its id.
     let projectPath: String
-    let token: Secret
-    let transport: any HTTPTransport
 
     private var mergeRequestsURL: String {
         "\(apiRoot)/projects/\(PathSegment.encode(projectPath))/merge_requests"
@@ -18,35 +15,28 @@ struct GitLabMergeRequests: ChangeRequestClient {
         let query = "state=opened&source_branch=\(PathSegment.encode(sourceBranch))"
             + "&target_branch=\(PathSegment.encode(targetBranch))"
         let request = "GET /projects/\(projectPath)/merge_requests"
-        let response = try await send(
-            HTTPRequest(method: "GET", url: mergeRequestsURL + "?" + query), describing: request)
+        let response = try await api.send("GET", mergeRequestsURL + "?" + query, describing: request)
         guard response.status == 200 else {
             throw ChangeRequestError.unexpected(response, request: request, platform: .gitlab)
         }
 
-        return try parse(response, request: request) { document throws(VerificationStop) in
+        return try api.parse(response, request: request) { document throws(VerificationStop) in
             guard let first = try document.array().first else { return nil }
             return try Self.mergeRequest(first, isNew: false)
         }
     }
 
     func open(_ proposal: ChangeRequestProposal) async throws(ChangeRequestError) -> ChangeRequest {
-        let payload: [String: String] = [
+        let payload = [
             "source_branch": proposal.sourceBranch,
             "target_branch": proposal.targetBranch,
             "title": proposal.title,
             "description": proposal.description,
         ]
-        let body = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data()
         let request = "POST /projects/\(projectPath)/merge_requests"
-        let response = try await send(
-            HTTPRequest(
-                method: "POST", url: mergeRequestsURL, headers: [("Content-Type", "application/json")],
-                body: [UInt8](body)),
-            describing: request
-        )
+        let response = try await api.send("POST", mergeRequestsURL, json: payload, describing: request)
 
-        // GitLab answers 409 when an open merge request for the source branch exists already.
+        // GitLab returns 409 when an open merge request for the source branch exists already.
         if response.status == 409,
             let existing = try await findOpen(sourceBranch: proposal.sourceBranch, targetBranch: proposal.targetBranch)
         {
@@ -55,34 +45,12 @@ struct GitLabMergeRequests: ChangeRequestClient {
         guard response.status == 201 else {
             throw ChangeRequestError.unexpected(response, request: request, platform: .gitlab)
         }
-        return try parse(response, request: request) { document throws(VerificationStop) in
+        return try api.parse(response, request: request) { document throws(VerificationStop) in
             try Self.mergeRequest(document, isNew: true)
         }
     }
 
     private static func mergeRequest(_ document: JSONDocument, isNew: Bool) throws(VerificationStop) -> ChangeRequest {
         ChangeRequest(number: try document.integer("iid"), webURL: try document.string("web_url"), isNew: isNew)
-    }
-
-    private func send(_ request: HTTPRequest, describing text: String) async throws(ChangeRequestError) -> HTTPResponse {
-        var request = request
-        request.credential = .bearer(token)
-        do {
-            return try await transport.send(request)
-        } catch {
-            throw ChangeRequestError.transport(error, request: text, platform: .gitlab)
-        }
-    }
-
-    private func parse<T>(
-        _ response: HTTPResponse,
-        request: String,
-        _ read: (JSONDocument) throws(VerificationStop) -> T
-    ) throws(ChangeRequestError) -> T {
-        do {
-            return try read(try JSONDocument(body: response.body, source: "GitLab's response to \(request)"))
-        } catch {
-            throw ChangeRequestError(status: response.status, message: error.detail)
-        }
     }
 }

@@ -1,18 +1,16 @@
 import XapiPlatforms
 
 extension Connector {
-    /// The branch that pull request mode pushes `name` to, such as `xapi-git/shop-orders-v1`.
+    /// Returns the branch that pull request mode pushes `name` to, such as `xapi-git/shop-orders-v1`.
     static func syncBranch(for name: TargetName) -> String {
         "xapi-git/" + ([name.project, name.name] + (name.version.map { [$0] } ?? [])).joined(separator: "-")
     }
 
-    /// The platform's change request client, created before any push so that an unsupported platform
-    /// stops the sync early.
+    /// Creates the platform's change request client. The sync calls it before any push, so that a credential
+    /// or repository name that the API cannot use stops the sync early.
     func changeRequestClient(at location: RepositoryLocation, token: AccessToken) throws -> any ChangeRequestClient {
         do {
             return try ChangeRequestClients.client(at: location, token: token, transport: transport)
-        } catch let error as ChangeRequestError {
-            throw ConnectorError(.invalidInput, error.message)
         } catch {
             throw ConnectorError(.invalidInput, String(describing: error))
         }
@@ -21,9 +19,11 @@ extension Connector {
     /// Returns the open change request from the sync branch into the integration's branch, opening one when
     /// none is open.
     ///
-    /// When nothing was pushed and none is open, an open attempt that the platform refuses (GitHub answers
+    /// When nothing was pushed and none is open, an open attempt that the platform refuses (GitHub returns
     /// 422 when the branches do not differ) gives nil instead of an error.
-    func openChangeRequest(_ client: any ChangeRequestClient, plan: PushPlan, pushed: Bool) async throws -> ChangeRequest? {
+    func openChangeRequest(_ client: any ChangeRequestClient, plan: PushPlan, pushed: Bool) async throws
+        -> ChangeRequest?
+    {
         guard let base = plan.baseBranch else { return nil }
         let proposal = ChangeRequestProposal(
             sourceBranch: plan.branch,
@@ -38,7 +38,7 @@ extension Connector {
                 return existing
             }
             return try await client.open(proposal)
-        } catch where !pushed && error.status == 422 {
+        } catch  where !pushed && error.status == 422 {
             return nil
         } catch {
             throw ConnectorError(

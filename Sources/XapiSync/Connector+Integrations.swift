@@ -113,7 +113,7 @@ extension Connector {
         return report
     }
 
-    /// Stores what the platform told about the repository itself: its new name after a rename or
+    /// Stores what the platform reported about the repository itself: its new name after a rename or
     /// transfer (the API redirected to it), and its numeric id (GitLab). Dropped, like a state, when the
     /// token was replaced since the check began.
     func recordPlatformFacts(of record: IntegrationRecord, from report: TokenReport) async throws {
@@ -207,7 +207,7 @@ extension IntegrationRecord {
     }
 }
 
-/// Stores a credential kind as JSON text in the store, which knows nothing of platforms.
+/// Encodes a credential kind as JSON text, because the store keeps platform details as opaque strings.
 enum CredentialKindCoding {
     static func encode(_ kind: CredentialKind) throws -> String {
         String(decoding: try JSONEncoder().encode(kind), as: UTF8.self)

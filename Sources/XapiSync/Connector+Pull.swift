@@ -3,7 +3,7 @@ import XapiGit
 import XapiPlatforms
 import XapiStore
 
-/// What a pull read from the integration's branch.
+/// The files that a pull read from the integration's branch, and the commit they come from.
 public struct PullOutcome: Sendable {
     public let target: TargetName
     public let repository: String
@@ -29,16 +29,19 @@ extension Connector {
         let (record, token, lastSync) = try await read { reader in
             try self.authorize(actor, for: .sync, in: reader)
             let target = try self.requireTarget(name, in: reader)
-            guard let integrationID = target.integrationID, let record = try reader.integration(id: integrationID) else {
+            guard let integrationID = target.integrationID, let record = try reader.integration(id: integrationID)
+            else {
                 throw ConnectorError(
                     .notFound,
-                    "\(name) has no integration yet; choose one with `xapi-git \(name.kind.rawValue) switch \(name) --integration NAME`"
+                    "\(name) has no integration yet; choose one with "
+                        + "`xapi-git \(name.kind.rawValue) switch \(name) --integration NAME`"
                 )
             }
             return (record, try reader.token(for: record), try reader.lastSync(targetID: target.id))
         }
         guard let lastSync, !lastSync.files.isEmpty else {
-            throw ConnectorError(.notFound, "\(name) has no recorded sync, so there are no files to pull; sync it first")
+            throw ConnectorError(
+                .notFound, "\(name) has no recorded sync, so there are no files to pull; sync it first")
         }
         try await refuseIfExpired(record)
 
@@ -46,12 +49,14 @@ extension Connector {
         let accessToken = AccessToken(kind: try CredentialKindCoding.decode(record.credentialKind), secret: token)
         let access = try adapter(platform: location.platform, baseURL: location.baseURL)
             .gitAccess(token: accessToken, at: location)
-        let credential = GitCredential(username: access.username, password: access.password, sendsBearer: access.sendsBearer)
+        let credential = GitCredential(
+            username: access.username, password: access.password, sendsBearer: access.sendsBearer)
 
         let lock = try await repositoryLock(for: record)
         defer { lock.release() }
 
-        let mirror = try await Mirror.open(at: configuration.home + "/mirrors/" + record.uid + ".git", remoteURL: access.url)
+        let mirror = try await Mirror.open(
+            at: configuration.home + "/mirrors/" + record.uid + ".git", remoteURL: access.url)
         let tip: GitObjectID?
         do {
             tip = try await mirror.fetch(
@@ -61,7 +66,8 @@ extension Connector {
         }
         guard let tip else {
             throw ConnectorError(
-                .notFound, "branch '\(record.branch)' does not exist in \(record.repository), so there is nothing to pull")
+                .notFound,
+                "branch '\(record.branch)' does not exist in \(record.repository), so there is nothing to pull")
         }
 
         let prefix = record.folder.isEmpty ? "" : record.folder + "/"

@@ -16,7 +16,7 @@ public struct SyncFile: Sendable {
     }
 }
 
-/// What a sync did.
+/// The result of a sync: the commit, the paths written, and the pull request in pull request mode.
 public struct SyncOutcome: Sendable {
     public let target: TargetName
     public let integration: String
@@ -41,14 +41,16 @@ public struct SyncOutcome: Sendable {
 
 extension Connector {
     /// Commits `files` under the folder of the integration that `name` syncs to and pushes the commit.
-    public func sync(_ name: TargetName, files: [SyncFile], message: String?, as actor: String) async throws -> SyncOutcome {
+    public func sync(_ name: TargetName, files: [SyncFile], message: String?, as actor: String) async throws
+        -> SyncOutcome
+    {
         try await sync(name, files: files, options: SyncOptions(message: message), as: actor)
     }
 
     /// Commits `files` under the folder of the integration that `name` syncs to and pushes the commit.
     ///
     /// Every file is checked first (path, size, JSON or YAML syntax, at least one API description), before
-    /// any network work. The commit is built on the branch's current remote tip; when the branch moves during
+    /// any network work. The commit is built on the branch's current remote tip. When the branch moves during
     /// the push, the commit is rebuilt on the new tip and pushed again, a bounded number of times, never
     /// forced. A file that was changed on the branch since the last sync stops the sync with `.conflict`
     /// unless `options.overwrite` is set. Unchanged content makes no commit and no push. An expired
@@ -65,10 +67,12 @@ extension Connector {
         let (target, record, token, lastSynced) = try await read { reader in
             try self.authorize(actor, for: .sync, in: reader)
             let target = try self.requireTarget(name, in: reader)
-            guard let integrationID = target.integrationID, let record = try reader.integration(id: integrationID) else {
+            guard let integrationID = target.integrationID, let record = try reader.integration(id: integrationID)
+            else {
                 throw ConnectorError(
                     .notFound,
-                    "\(name) has no integration yet; choose one with `xapi-git \(name.kind.rawValue) switch \(name) --integration NAME`"
+                    "\(name) has no integration yet; choose one with "
+                        + "`xapi-git \(name.kind.rawValue) switch \(name) --integration NAME`"
                 )
             }
             return (target, record, try reader.token(for: record), try reader.syncedBlobs(integrationID: record.id))
@@ -80,7 +84,8 @@ extension Connector {
         let accessToken = AccessToken(kind: try CredentialKindCoding.decode(record.credentialKind), secret: token)
         let adapter = try adapter(platform: location.platform, baseURL: location.baseURL)
         let access = try adapter.gitAccess(token: accessToken, at: location)
-        let credential = GitCredential(username: access.username, password: access.password, sendsBearer: access.sendsBearer)
+        let credential = GitCredential(
+            username: access.username, password: access.password, sendsBearer: access.sendsBearer)
         let changeRequests = options.viaPullRequest ? try changeRequestClient(at: location, token: accessToken) : nil
 
         let lock = try await repositoryLock(for: record)
@@ -135,6 +140,8 @@ extension Connector {
                 actor: actor,
                 at: Date()
             )
+            // NOTE: in pull request mode these are the sync branch's blobs, so a direct sync to the integration's
+            // branch before the pull request is merged reports the files as changed there.
             try writer.setSyncedBlobs(
                 integrationID: record.id,
                 Dictionary(syncedFiles.map { ($0.path, $0.blob) }, uniquingKeysWith: { _, last in last })
@@ -177,7 +184,9 @@ extension Connector {
 
     /// Classifies a token that the Git server rejected: asks the platform's API, records the state,
     /// and returns the error to throw.
-    func expiredAfterGitRejection(_ record: IntegrationRecord, token: Secret, gitError: GitError) async throws -> ConnectorError {
+    func expiredAfterGitRejection(_ record: IntegrationRecord, token: Secret, gitError: GitError) async throws
+        -> ConnectorError
+    {
         let report = try await verify(record, token: token)
         if report.tokenIsDead {
             return ConnectorError(
@@ -187,7 +196,8 @@ extension Connector {
                 report: report
             )
         }
-        return ConnectorError(.failed, "the Git server refused the token of '\(record.name)': \(gitError.message)", report: report)
+        return ConnectorError(
+            .failed, "the Git server refused the token of '\(record.name)': \(gitError.message)", report: report)
     }
 
     /// Takes the cross-process lock of the integration's repository, so that syncs to one repository

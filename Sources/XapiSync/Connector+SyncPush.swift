@@ -22,7 +22,7 @@ struct PushPlan: Sendable {
     let author: GitSignature
 }
 
-/// What the push step did.
+/// The result of the push step.
 struct PushResult: Sendable {
     /// The pushed commit, or nil when the branch already had the content.
     let commit: GitObjectID?
@@ -35,7 +35,7 @@ struct PushResult: Sendable {
 /// A file that changed on the branch since the last sync.
 struct ChangedFile {
     let path: String
-    /// How it changed, for the message: "was changed", "was deleted", "exists but was never synced".
+    /// The kind of change, for the message: "was changed", "was deleted", "exists but was never written by a sync".
     let change: String
 }
 
@@ -44,7 +44,8 @@ extension Connector {
     /// rebuilding when the branch moved.
     func pushCommit(_ plan: PushPlan) async throws -> PushResult {
         let record = plan.record
-        let mirror = try await Mirror.open(at: configuration.home + "/mirrors/" + record.uid + ".git", remoteURL: plan.remoteURL)
+        let mirror = try await Mirror.open(
+            at: configuration.home + "/mirrors/" + record.uid + ".git", remoteURL: plan.remoteURL)
         let timeout = configuration.network.operationTimeout
 
         var attempt = 1
@@ -66,8 +67,8 @@ extension Connector {
                 return PushResult(commit: nil, overwritten: [], createdFrom: nil)
             }
 
-            // A branch created from the default branch is pushed even when the files are already there; a
-            // sync branch is not, because a pull request without changes has nothing to review.
+            // A branch created from the default branch is pushed even when the files are already there. A sync
+            // branch is not, because a pull request without changes has nothing to review.
             let newCommit = try await mirror.makeCommit(
                 parent: tip, writes: plan.writes, message: plan.message, author: plan.author)
             let creatingBranch = createdFrom != nil && plan.baseBranch == nil
@@ -122,7 +123,8 @@ extension Connector {
         }
 
         guard let defaultBranch else {
-            configuration.log.info("the repository is empty; the first commit creates the branch", ["branch": plan.branch])
+            configuration.log.info(
+                "the repository is empty; the first commit creates the branch", ["branch": plan.branch])
             return (nil, nil)
         }
         guard plan.options.createBranch else {
@@ -133,7 +135,8 @@ extension Connector {
                     + "integration at '\(defaultBranch)'"
             )
         }
-        guard let tip = try await mirror.fetch(branch: defaultBranch, credential: plan.credential, timeout: timeout) else {
+        guard let tip = try await mirror.fetch(branch: defaultBranch, credential: plan.credential, timeout: timeout)
+        else {
             throw ConnectorError(
                 .failed,
                 "the default branch '\(defaultBranch)' of \(record.repository) disappeared while the sync read it; "
@@ -172,7 +175,7 @@ extension Connector {
         return changed
     }
 
-    /// The error of a sync that stopped because of changes on the branch.
+    /// Returns the error of a sync that stopped because of changes on the branch.
     func conflictError(_ plan: PushPlan, changed: [ChangedFile], tip: GitObjectID?) -> ConnectorError {
         let files = changed.map { "'\($0.path)' \($0.change)" }.joined(separator: "; ")
         let commit = tip.map { " (branch commit \($0.hex))" } ?? ""

@@ -41,7 +41,7 @@ public final class Connector: Sendable {
 
     // MARK: - Shared steps
 
-    /// The adapter for an integration's platform and server.
+    /// Returns the adapter for an integration's platform and server.
     func adapter(platform: Platform, baseURL: String?) throws -> any PlatformAdapter {
         do {
             return try PlatformAdapters.adapter(for: platform, baseURL: baseURL, transport: transport)
@@ -99,7 +99,7 @@ public final class Connector: Sendable {
         }
     }
 
-    /// The stored integration named `name`, or a not-found error that says how to list them.
+    /// Returns the stored integration named `name`, or throws a not-found error with the command that lists them.
     func requireIntegration(_ name: String, in reader: StoreReader) throws -> IntegrationRecord {
         guard let record = try reader.integration(named: name) else {
             throw ConnectorError(

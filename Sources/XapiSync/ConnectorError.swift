@@ -14,7 +14,7 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
         case permissionDenied = "permission-denied"
         /// The integration's token has expired or the platform no longer accepts it.
         case integrationExpired = "integration-expired"
-        /// Verification found the token or repository unusable; `report` tells why.
+        /// Verification found the token or repository unusable, and `report` contains the findings.
         case verificationFailed = "verification-failed"
         /// The review was declined or could not be confirmed.
         case notConfirmed = "not-confirmed"

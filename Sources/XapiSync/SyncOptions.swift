@@ -1,4 +1,5 @@
-/// How a sync treats the branch and the files on it.
+/// Settings of one sync: the commit message, conflict handling, branch creation, pull request mode and the
+/// file size limit.
 public struct SyncOptions: Sendable {
     /// GitHub's hard limit on a file in a repository: 100 MB (104,857,600 bytes).
     public static let defaultMaxFileSize = 100 * 1024 * 1024

@@ -31,6 +31,11 @@ struct CommandLineTool {
             let global = try GlobalOptions(arguments, environment: environment)
             try await command.run(Invocation(arguments: arguments, global: global, output: Output(json: global.json)))
             return .success
+        } catch let exit as CommandExit {
+            if let message = exit.message {
+                reportError(message)
+            }
+            return exit.code
         } catch let error as UsageError {
             reportError("\(error.message)\nusage: \(command.usage)")
             return .usage

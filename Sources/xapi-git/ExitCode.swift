@@ -12,6 +12,10 @@ enum ExitCode: Int32 {
     case notConfirmed = 7
     case pushRejected = 8
     case alreadyExists = 9
+    /// `integration health`: at least one integration is expired, expiring within the window or needs attention.
+    case healthNeedsAttention = 10
+    /// `integration health`: some integrations could not be checked and none needs attention.
+    case healthUnchecked = 11
     case conflict = 12
     case usage = 64
 

@@ -12,11 +12,6 @@ import XapiSync
 enum HealthCommands {
     static let all: [Command] = [health, importIntegrations]
 
-    /// Exit status when at least one integration needs attention.
-    static let needsAttentionStatus: Int32 = 10
-    /// Exit status when some integrations could not be checked and none needs attention.
-    static let uncheckedStatus: Int32 = 11
-
     static let health = Command(
         path: ["integration", "health"],
         usage: "xapi-git integration health [--concurrency N] [--per-host N] [--json] [--only-unhealthy] "
@@ -40,7 +35,10 @@ enum HealthCommands {
         let onlyUnhealthy = invocation.arguments.has("only-unhealthy")
         let shown = report.entries.filter { !onlyUnhealthy || $0.state != .active }
         if invocation.output.json {
-            shown.forEach { invocation.output.line(jsonLine($0)) }
+            // One write for all lines: a write per line costs a system call each on large batches.
+            let dates = ISO8601DateFormatter()
+            let lines = shown.map { jsonLine($0, dates: dates) + "\n" }.joined()
+            FileHandle.standardOutput.write(Data(lines.utf8))
             FileHandle.standardError.write(Data((summary(report) + "\n").utf8))
         } else {
             invocation.output.table(
@@ -54,9 +52,9 @@ enum HealthCommands {
         case .allHealthy:
             return
         case .needsAttention:
-            exit(needsAttentionStatus)
+            throw CommandExit(.healthNeedsAttention)
         case .someUnchecked:
-            exit(uncheckedStatus)
+            throw CommandExit(.healthUnchecked)
         }
     }
 
@@ -131,8 +129,8 @@ enum HealthCommands {
         return text
     }
 
-    /// One JSON object on one line, with sorted keys.
-    static func jsonLine(_ entry: HealthEntry) -> String {
+    /// One JSON object on one line, with sorted keys; `dates` formats `expires_at` and `retry_at`.
+    static func jsonLine(_ entry: HealthEntry, dates: ISO8601DateFormatter) -> String {
         var object: [String: Any] = [
             "name": entry.name,
             "platform": entry.platform,
@@ -143,8 +141,8 @@ enum HealthCommands {
             "detail": entry.detail,
             "recorded": entry.recorded,
         ]
-        object["expires_at"] = entry.expiresAt.map { ISO8601DateFormatter().string(from: $0) }
-        object["retry_at"] = entry.report.retryAt.map { ISO8601DateFormatter().string(from: $0) }
+        object["expires_at"] = entry.expiresAt.map { dates.string(from: $0) }
+        object["retry_at"] = entry.report.retryAt.map { dates.string(from: $0) }
         object["account"] = entry.report.account
         let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: options) else { return "{}" }

@@ -24,14 +24,16 @@ extension SyncCommands {
             return
         }
         invocation.output.line(
-            "wrote \(written.joined(separator: ", ")) from \(outcome.repository) (\(outcome.branch)) at \(outcome.commit)")
+            "wrote \(written.joined(separator: ", ")) from \(outcome.repository) (\(outcome.branch)) "
+                + "at \(outcome.commit)"
+        )
         if !outcome.missing.isEmpty {
             invocation.output.line("not on the branch any more: \(outcome.missing.joined(separator: ", "))")
         }
     }
 }
 
-/// Writes pulled files under a folder and never outside it.
+/// The writer of pulled files, which keeps every file under the folder given with --out.
 enum PullOutput {
     /// Writes each file at its relative path under `folder`, creating subfolders, and returns the paths
     /// written.
@@ -44,7 +46,8 @@ enum PullOutput {
         let manager = FileManager.default
         for file in files {
             let components = file.path.split(separator: "/", omittingEmptySubsequences: false)
-            guard !file.path.hasPrefix("/"), !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            guard !file.path.hasPrefix("/"), !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+            else {
                 throw UsageError("the pulled path '\(file.path)' is not a plain relative path; nothing was written")
             }
         }

@@ -7,8 +7,9 @@ enum SyncCommands {
 
     static let sync = Command(
         path: ["sync"],
-        usage: "xapi-git sync PROJECT/API@VERSION|PROJECT/MODEL --file PATH [--file PATH ...] [--root DIR] [--message TEXT] "
-            + "[--overwrite] [--create-branch] [--via-pull-request] [--max-file-size BYTES]",
+        usage:
+            "xapi-git sync PROJECT/API@VERSION|PROJECT/MODEL --file PATH [--file PATH ...] [--root DIR] "
+            + "[--message TEXT] [--overwrite] [--create-branch] [--via-pull-request] [--max-file-size BYTES]",
         summary: "Commit the files under the integration's folder and push them to its branch.",
         valueOptions: ["file", "root", "message", "max-file-size"],
         flagOptions: ["overwrite", "create-branch", "via-pull-request"]
@@ -33,14 +34,16 @@ enum SyncCommands {
         }
 
         let files = try SyncInput.read(paths, root: arguments.value("root"))
-        let outcome = try await invocation.connector().sync(name, files: files, options: options, as: try invocation.actor())
+        let outcome = try await invocation.connector().sync(
+            name, files: files, options: options, as: try invocation.actor())
         printOutcome(outcome, output: invocation.output)
     }
 
     static func printOutcome(_ outcome: SyncOutcome, output: Output) {
         if output.json {
             var object: [String: Any] = [
-                "target": outcome.target.description, "integration": outcome.integration, "repository": outcome.repository,
+                "target": outcome.target.description, "integration": outcome.integration,
+                "repository": outcome.repository,
                 "branch": outcome.branch, "paths": outcome.paths, "pushed": outcome.pushed,
                 "overwritten": outcome.overwritten,
             ]
@@ -53,7 +56,8 @@ enum SyncCommands {
 
         if let commit = outcome.commit {
             output.line(
-                "synced \(outcome.paths.joined(separator: ", ")) to \(outcome.repository) (\(outcome.branch)) as commit \(commit)"
+                "synced \(outcome.paths.joined(separator: ", ")) to \(outcome.repository) (\(outcome.branch)) "
+                    + "as commit \(commit)"
             )
         } else {
             output.line("\(outcome.repository) (\(outcome.branch)) already has this content; nothing pushed")
@@ -78,7 +82,8 @@ enum SyncInput {
         let rootURL = root.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath() }
         if let root, let rootURL {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 throw UsageError("--root '\(root)' is not a directory")
             }
         }
@@ -89,7 +94,8 @@ enum SyncInput {
             if let rootURL {
                 let prefix = rootURL.path.hasSuffix("/") ? rootURL.path : rootURL.path + "/"
                 guard url.path.hasPrefix(prefix) else {
-                    throw UsageError("the file '\(path)' is outside --root '\(root ?? "")'; every file must be inside it")
+                    throw UsageError(
+                        "the file '\(path)' is outside --root '\(root ?? "")'; every file must be inside it")
                 }
                 relative = String(url.path.dropFirst(prefix.count))
             } else {

@@ -19,6 +19,14 @@ public struct Lab: Sendable {
     /// It is empty when the lab came from `XAPI_LAB_URL` without `XAPI_LAB_STALL_URL`.
     public let stallURL: String
 
+    /// A URL of the same server whose certificate, signed by the lab CA, expired yesterday; nil when the
+    /// running lab predates this listener or the environment gave no `XAPI_LAB_EXPIRED_URL`.
+    public let expiredURL: String?
+
+    /// A URL of the same server whose certificate, signed by the lab CA, names only `wrong.example.test`; nil
+    /// when the running lab predates this listener or the environment gave no `XAPI_LAB_WRONG_HOST_URL`.
+    public let wrongHostURL: String?
+
     /// The `labctl` script that changes the lab's tokens, repositories and switches.
     public let labctlPath: String
 
@@ -37,7 +45,14 @@ public struct Lab: Sendable {
         if let url = environment["XAPI_LAB_URL"], !url.isEmpty,
             let caFile = environment["XAPI_GIT_CA_FILE"], !caFile.isEmpty
         {
-            return Lab(url: url, caFile: caFile, stallURL: environment["XAPI_LAB_STALL_URL"] ?? "", labctlPath: labctl)
+            return Lab(
+                url: url,
+                caFile: caFile,
+                stallURL: environment["XAPI_LAB_STALL_URL"] ?? "",
+                expiredURL: nonEmpty(environment["XAPI_LAB_EXPIRED_URL"]),
+                wrongHostURL: nonEmpty(environment["XAPI_LAB_WRONG_HOST_URL"]),
+                labctlPath: labctl
+            )
         }
 
         let output = try runLabctl(labctl, ["start"], stdin: nil)
@@ -53,7 +68,19 @@ public struct Lab: Sendable {
         else {
             throw LabError(command: ["start"], status: 0, message: "labctl start printed no export lines: \(output)")
         }
-        return Lab(url: url, caFile: caFile, stallURL: stallURL, labctlPath: labctl)
+        return Lab(
+            url: url,
+            caFile: caFile,
+            stallURL: stallURL,
+            expiredURL: exports["XAPI_LAB_EXPIRED_URL"],
+            wrongHostURL: exports["XAPI_LAB_WRONG_HOST_URL"],
+            labctlPath: labctl
+        )
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
     }
 
     /// `<repository>/Integrations/lab/labctl`, found from this source file's path.
@@ -64,6 +91,15 @@ public struct Lab: Sendable {
             .deletingLastPathComponent()  // repository root
             .appendingPathComponent("Integrations/lab/labctl")
             .path
+    }
+
+    /// Returns the lab server's log, which has one line per request with its method and path (not its query).
+    ///
+    /// The log is `server.log` in the lab's state directory, which also holds `caFile`.
+    public func serverLog() throws -> String {
+        let directory = URL(fileURLWithPath: caFile).deletingLastPathComponent()
+        let data = try Data(contentsOf: directory.appendingPathComponent("server.log"))
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Returns the base URL of one emulated platform: `github`, `gitlab`, `bitbucket` or `bitbucket-dc`.

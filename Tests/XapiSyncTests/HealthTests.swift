@@ -89,7 +89,7 @@ struct HealthTests {
         items.append(item(fixture, "other", other))
         try await fixture.connector.importIntegrations(items, as: fixture.owner)
 
-        // After six answered calls with the limited token (two full checks of three calls), the lab
+        // After six responses to calls with the limited token (two full checks of three calls), the lab
         // rate-limits that token.
         let client = MultiplexedHTTPClient(settings: NetworkSettings(caFile: lab.caFile))
         let counting = CountingTransport(client)
@@ -109,7 +109,7 @@ struct HealthTests {
         #expect(states["other"]?.state == .active)
         #expect(report.outcome == .someUnchecked)
 
-        // Six answered calls, one rate-limited call, and nothing after it.
+        // Six responses, one rate-limited call, and no call after it.
         let statuses = counting.statuses(for: limited)
         #expect(statuses.count == 7)
         #expect(statuses.last == 403 || statuses.last == 429)
@@ -151,7 +151,9 @@ struct HealthTests {
         try await fixture.lab.run(["sso", "authorize", "-", owner], stdin: fresh.revealed())
         let review = try await fixture.connector.reviewReconnect(named: "specs", token: fresh, as: fixture.owner)
 
-        try await fixture.lab.run(["latency", "3000", "--prefix", "/github/api/v3/repos/\(owner)/"])
+        // Only this test's repository calls get the delay, so the batch is still running at the reconnect.
+        let slowPrefix = "/github/api/v3/repos/\(owner)/"
+        try await fixture.lab.run(["latency", "3000", "--prefix", slowPrefix])
         let batch = Task { try await fixture.connector.checkHealth(HealthCheckOptions(), as: fixture.owner) }
         try await Task.sleep(for: .seconds(1))
         let reconnected: IntegrationRecord
@@ -160,10 +162,10 @@ struct HealthTests {
             reconnected = try await fixture.connector.applyReconnect(review, as: fixture.owner)
             report = try await batch.value
         } catch {
-            try await fixture.lab.run(["latency", "0"])
+            try await fixture.lab.run(["latency", "0", "--prefix", slowPrefix])
             throw error
         }
-        try await fixture.lab.run(["latency", "0"])
+        try await fixture.lab.run(["latency", "0", "--prefix", slowPrefix])
 
         #expect(report.entries.first?.state == .needsAttention)
         #expect(report.entries.first?.recorded == false)

@@ -5,8 +5,8 @@ import XapiPlatforms
 import XapiSync
 
 /// A connector on a fresh home, an organization owned by `owner`, and a repository in the lab that
-/// `writer` may push to, with a token for `writer`. The repository is on GitHub unless `platform` says
-/// otherwise.
+/// `writer` may push to, with a token for `writer`. The repository is on GitHub unless `platform` names
+/// another one.
 struct LabFixture {
     let lab: Lab
     let connector: Connector
@@ -34,8 +34,14 @@ struct LabFixture {
         self.platform = platform
         writer = Lab.uniqueName("writer")
         let namespace = Lab.uniqueName("org").replacingOccurrences(of: "-", with: "")
-        repository = platform == .gitlab ? namespace + "/apis/specs" : namespace + "/" + Lab.uniqueName("specs")
-        token = try await lab.addToken(platform: platform.rawValue, user: writer, expires: tokenExpires)
+        switch platform {
+        case .gitlab: repository = namespace + "/apis/specs"
+        case .bitbucketDataCenter: repository = namespace.uppercased() + "/specs"
+        case .github, .bitbucket: repository = namespace + "/" + Lab.uniqueName("specs")
+        }
+        // A Bitbucket Cloud access token travels as a bearer token, which `AccessToken(secret:)` sends.
+        let kind = platform == .bitbucket ? ["--kind", "access-token"] : []
+        token = try await lab.addToken(platform: platform.rawValue, user: writer, expires: tokenExpires, extra: kind)
         try await lab.addRepo(
             platform: platform.rawValue, repository, writers: [writer] + extraWriters, protect: protect,
             extra: empty ? ["--empty"] : [])
@@ -61,7 +67,8 @@ struct LabFixture {
         folder: String = "openapi",
         branch: String = "main"
     ) async throws -> TargetName {
-        _ = try await connector.addIntegration(spec(name, folder: folder, branch: branch), token: AccessToken(secret: token), as: owner)
+        _ = try await connector.addIntegration(
+            spec(name, folder: folder, branch: branch), token: AccessToken(secret: token), as: owner)
         let target = try TargetName(kind: .api, parsing: api)
         try await connector.addTarget(target, as: owner)
         _ = try await connector.switchTarget(target, to: name, as: owner)
@@ -70,21 +77,24 @@ struct LabFixture {
 
     /// Runs the git command line on the lab's bare repository and returns its standard output.
     func git(_ arguments: [String]) async throws -> Data {
-        try await Self.runGit(["--git-dir", try await lab.repositoryPath(platform: platform.rawValue, repository)] + arguments)
+        try await Self.runGit(
+            ["--git-dir", try await lab.repositoryPath(platform: platform.rawValue, repository)] + arguments)
     }
 
-    /// The number of commits on `branch` of the lab repository.
+    /// Returns the number of commits on `branch` of the lab repository.
     func commitCount(branch: String = "main") async throws -> Int {
-        await Int(String(decoding: try git(["rev-list", "--count", branch]), as: UTF8.self).trimmingWhitespaceAndNewlines()) ?? -1
+        await Int(
+            String(decoding: try git(["rev-list", "--count", branch]), as: UTF8.self).trimmingWhitespaceAndNewlines())
+            ?? -1
     }
 
-    /// The commit that `branch` of the lab repository points at, or an empty string when it has none.
+    /// Returns the commit that `branch` of the lab repository points at, or an empty string when it has none.
     func tip(branch: String = "main") async throws -> String {
         await String(decoding: try git(["rev-parse", "--verify", "--quiet", branch]), as: UTF8.self)
             .trimmingWhitespaceAndNewlines()
     }
 
-    /// The bytes of `path` on the lab repository's `main`.
+    /// Returns the bytes of `path` on the lab repository's `main`.
     func remoteFile(_ path: String) async throws -> [UInt8] {
         await [UInt8](try git(["cat-file", "blob", "main:" + path]))
     }
@@ -110,10 +120,13 @@ struct LabFixture {
         _ = try await Self.runGit(["clone", "--quiet", bare, clone])
         for (path, contents) in files {
             let url = URL(fileURLWithPath: clone).appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(contents).write(to: url)
         }
-        let identity = ["-c", "user.name=Platform Editor", "-c", "user.email=editor@example.com", "-c", "core.autocrlf=false"]
+        let identity = [
+            "-c", "user.name=Platform Editor", "-c", "user.email=editor@example.com", "-c", "core.autocrlf=false",
+        ]
         _ = try await Self.runGit(["-C", clone] + identity + ["add", "--all"])
         _ = try await Self.runGit(["-C", clone] + identity + ["commit", "--quiet", "-m", message])
         _ = try await Self.runGit(["-C", clone, "push", "--quiet", "origin", "HEAD:main"])
@@ -125,23 +138,24 @@ struct LabFixture {
     static func runGit(_ arguments: [String]) async throws -> Data {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-                    process.arguments = arguments
-                    // Tests may point HOME at a configuration with core.autocrlf; these helpers must not see it.
-                    var environment = ProcessInfo.processInfo.environment
-                    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-                    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-                    process.environment = environment
-                    let pipe = Pipe()
-                    process.standardOutput = pipe
-                    process.standardError = FileHandle.nullDevice
-                    try process.run()
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    return data
-                })
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+                        process.arguments = arguments
+                        // Tests may point HOME at a configuration with core.autocrlf; these helpers must not see it.
+                        var environment = ProcessInfo.processInfo.environment
+                        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+                        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+                        process.environment = environment
+                        let pipe = Pipe()
+                        process.standardOutput = pipe
+                        process.standardError = FileHandle.nullDevice
+                        try process.run()
+                        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                        process.waitUntilExit()
+                        return data
+                    })
             }
         }
     }

@@ -40,7 +40,10 @@ struct SyncInputTests {
             as: fixture.owner
         )
 
-        #expect(outcome.paths == ["openapi/backend/asyncapi.yaml", "openapi/common/messages.yaml", "openapi/common/schemas.yaml"])
+        #expect(
+            outcome.paths == [
+                "openapi/backend/asyncapi.yaml", "openapi/common/messages.yaml", "openapi/common/schemas.yaml",
+            ])
         await #expect(try fixture.remoteFile("openapi/backend/asyncapi.yaml") == main)
         await #expect(try fixture.remoteFile("openapi/common/messages.yaml") == messages)
         await #expect(try fixture.remoteFile("openapi/common/schemas.yaml") == schemas)
@@ -66,11 +69,13 @@ struct SyncInputTests {
         await #expect(try fixture.commitCount() == before)
     }
 
-    @Test("malformed files report line and column", arguments: [
-        ("broken.json", "{\n  \"openapi\": \"3.0.0\",\n  \"info\": }\n", "broken.json:3:11"),
-        ("broken.yaml", "openapi: 3.0.0\ninfo:\n  title: [Orders\n", "broken.yaml:4:1"),
-        ("tabs.yaml", "openapi: 3.0.0\ninfo:\n\ttitle: Orders\n", "tabs.yaml:3:1"),
-    ])
+    @Test(
+        "malformed files report line and column",
+        arguments: [
+            ("broken.json", "{\n  \"openapi\": \"3.0.0\",\n  \"info\": }\n", "broken.json:3:11"),
+            ("broken.yaml", "openapi: 3.0.0\ninfo:\n  title: [Orders\n", "broken.yaml:4:1"),
+            ("tabs.yaml", "openapi: 3.0.0\ninfo:\n\ttitle: Orders\n", "tabs.yaml:3:1"),
+        ])
     func malformedFilesRejected(path: String, text: String, position: String) async throws {
         let fixture = try await LabFixture()
         let target = try await fixture.addSyncedAPI()

@@ -33,6 +33,42 @@ struct SyncRemoteChangeTests {
         #expect(String(decoding: parent, as: UTF8.self).trimmingWhitespaceAndNewlines() == elsewhere)
     }
 
+    @Test("branch moving during the push is rebuilt")
+    func branchMovingDuringPushRebuilt() async throws {
+        let fixture = try await LabFixture()
+        let target = try await fixture.addSyncedAPI()
+        _ = try await fixture.connector.sync(
+            target, files: [SyncFile(path: "orders.yaml", contents: description(version: 1))], message: nil,
+            as: fixture.owner)
+
+        // The lab computes a reference advertisement when the request arrives and sends it after the delay.
+        // The sync's fetch therefore gets the old tip, and its push connection, which arrives after the
+        // delay, gets the commit made in between, so libgit2 finds the push is not a fast-forward.
+        let prefix = "/github/\(fixture.repository).git/info/refs"
+        try await fixture.lab.run(["latency", "1500", "--prefix", prefix])
+        defer { Task { try? await fixture.lab.run(["latency", "0", "--prefix", prefix]) } }
+        let recorder = LogRecorder()
+        let connector = try fixture.connector(log: recorder.log)
+        let sync = Task {
+            try await connector.sync(
+                target, files: [SyncFile(path: "orders.yaml", contents: description(version: 2))], message: nil,
+                as: fixture.owner)
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        let notes = Array("# Written while the sync ran\n".utf8)
+        let elsewhere = try await fixture.commitElsewhere(["openapi/NOTES.md": notes])
+
+        let outcome = try await sync.value
+        try await fixture.lab.run(["latency", "0", "--prefix", prefix])
+
+        #expect(outcome.pushed)
+        #expect(recorder.entries("branch moved during the push; rebuilding on the new tip").count == 1)
+        await #expect(try fixture.remoteFile("openapi/orders.yaml") == description(version: 2))
+        await #expect(try fixture.remoteFile("openapi/NOTES.md") == notes)
+        let parent = try await fixture.git(["rev-parse", "main^"])
+        #expect(String(decoding: parent, as: UTF8.self).trimmingWhitespaceAndNewlines() == elsewhere)
+    }
+
     @Test("conflicting remote edit stops the sync")
     func conflictingEditStops() async throws {
         let fixture = try await LabFixture()

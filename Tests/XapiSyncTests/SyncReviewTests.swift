@@ -54,7 +54,7 @@ struct SyncReviewTests {
         }
     }
 
-    @Test("pull request opened then updated", arguments: [Platform.github, Platform.gitlab])
+    @Test("pull request opened then updated", arguments: Platform.allCases)
     func pullRequestOpenedThenUpdated(_ platform: Platform) async throws {
         let fixture = try await LabFixture(platform: platform)
         let target = try await fixture.addSyncedAPI()

@@ -21,6 +21,7 @@ from .admin import Admin
 from .bitbucket import Bitbucket
 from .bitbucket_dc import BitbucketDataCenter
 from .core import LabServer
+from .extra_listeners import start_extra_listeners
 from .github import GitHub
 from .gitlab import GitLab
 from .state import LabState
@@ -33,6 +34,10 @@ def main() -> int:
     parser.add_argument("--lifetime-hours", type=float, default=6.0, help="hours after which the server exits")
     parser.add_argument("--port", type=int, default=0, help="port to bind if free (default: any free port)")
     parser.add_argument("--stall-port", type=int, default=0, help="port of the silent listener if free")
+    parser.add_argument("--expired-port", type=int, default=0,
+                        help="port of the listener with an expired certificate if free")
+    parser.add_argument("--wrong-host-port", type=int, default=0,
+                        help="port of the listener whose certificate names another host if free")
     parser.add_argument("--verbose", action="store_true", help="log connection-level debug messages too")
     arguments = parser.parse_args()
 
@@ -57,15 +62,17 @@ def main() -> int:
                              (BitbucketDataCenter(), "/bitbucket-dc")):
         server.add_route(prefix, platform.handle)
     server.start_stall_listener()
+    expired, wrong_host = start_extra_listeners(server, state_dir, arguments.expired_port, arguments.wrong_host_port)
 
     info_file = state_dir / "server.json"
-    info = {"pid": os.getpid(), "port": server.port, "stall_port": server.stall_listener.port,
-            "started_at": time.time()}
+    ports = {"port": server.port, "stall_port": server.stall_listener.port, "expired_port": expired.port,
+             "wrong_host_port": wrong_host.port}
+    info = {"pid": os.getpid(), **ports, "started_at": time.time()}
     temporary = info_file.with_suffix(".tmp")
     temporary.write_text(json.dumps(info))
     os.replace(temporary, info_file)
     # A restarted server binds the same ports again when they are free, so exported URLs stay valid.
-    (state_dir / "ports.json").write_text(json.dumps({"port": server.port, "stall_port": server.stall_listener.port}))
+    (state_dir / "ports.json").write_text(json.dumps(ports))
 
     def stop(reason: str) -> None:
         log.info("stopping: %s", reason)
@@ -77,8 +84,8 @@ def main() -> int:
     lifetime.start()
     signal.signal(signal.SIGTERM, lambda number, frame: stop("SIGTERM received"))
 
-    log.info("listening on https://localhost:%d (stall port %d), pid %d", server.port, server.stall_listener.port,
-             os.getpid())
+    log.info("listening on https://localhost:%d (stall port %d, expired certificate port %d, wrong-host certificate "
+             "port %d), pid %d", server.port, server.stall_listener.port, expired.port, wrong_host.port, os.getpid())
     try:
         server.serve_forever()
     finally:

@@ -11,7 +11,7 @@ Three kinds of credentials log in differently:
 Any other combination gets 401, as an e-mail address with an app password does on Bitbucket.
 
 Endpoints: `GET /user`, `GET /repositories/{ws}?role=...&q=...`, `GET /repositories/{ws}/{slug}` and
-`GET /repositories/{ws}/{slug}/refs/branches/{name}`.
+`GET /repositories/{ws}/{slug}/refs/branches/{name}`, and pull requests (see bitbucket_pull_requests.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import urllib.parse
 from .core import Request, Response, json_response, text_response
 from .credentials import Credential, read_credential
 from .git_backend import GitAccess, is_git_request, serve_git
+from .bitbucket_pull_requests import cloud_pull_requests
 from .repositories import branch_heads
 from .state import Repository, Token, User
 
@@ -112,7 +113,9 @@ class Bitbucket:
             return _error(429, "Rate limit for this resource has been exceeded",
                           [("X-RateLimit-Reset", str(reset_at)), ("Retry-After", str(retry_after))])
 
-        if request.method not in ("GET", "HEAD"):
+        pull_request_post = request.method == "POST" and segments[:1] == ["repositories"] \
+            and segments[3:] == ["pullrequests"]
+        if request.method not in ("GET", "HEAD") and not pull_request_post:
             response = _error(405, "Method not allowed")
             accepted = ""
         elif segments == ["user"]:
@@ -167,6 +170,8 @@ class Bitbucket:
                 return _error(404, f"Branch \"{branch}\" not found in {name}")
             return json_response(200, {"type": "branch", "name": branch,
                                        "target": {"type": "commit", "hash": heads[branch]}})
+        if rest == ["pullrequests"]:
+            return cloud_pull_requests(request, token, repository, can_write(token))
         return _error(404, "Resource not found")
 
     def _workspace_repositories(self, request: Request, token: Token, workspace: str) -> Response:

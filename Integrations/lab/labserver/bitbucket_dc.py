@@ -6,7 +6,8 @@ a bearer token. For those, the token's user is the bot user named when the token
 authenticated response carries `X-AUSERNAME` with the user's slug.
 
 Endpoints: `GET /application-properties`, `GET /repos?permission=...`, `GET /projects/{key}/repos/{slug}`,
-`GET /projects/{key}/repos/{slug}/branches?filterText=...` and `GET .../branches/default`.
+`GET /projects/{key}/repos/{slug}/branches?filterText=...`, `GET .../branches/default`, and pull requests (see
+bitbucket_pull_requests.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import zlib
 from .core import Request, Response, json_response, text_response
 from .credentials import read_credential
 from .git_backend import GitAccess, is_git_request, serve_git
+from .bitbucket_pull_requests import data_center_pull_requests
 from .repositories import branch_heads
 from .state import Repository, Token
 
@@ -91,7 +93,9 @@ class BitbucketDataCenter:
                 return _errors(429, "You have been rate limited: too many requests. Try again later.", None,
                                [("Retry-After", str(retry_after))])
 
-        if request.method not in ("GET", "HEAD"):
+        pull_request_post = request.method == "POST" and segments[:1] == ["projects"] \
+            and segments[2:3] == ["repos"] and segments[4:] == ["pull-requests"]
+        if request.method not in ("GET", "HEAD") and not pull_request_post:
             response = _errors(405, "Method not allowed")
         elif segments == ["application-properties"]:
             response = json_response(200, {"version": VERSION, "buildNumber": VERSION.replace(".", "") + "000",
@@ -117,6 +121,8 @@ class BitbucketDataCenter:
                            "com.atlassian.bitbucket.repository.NoSuchRepositoryException")
         if not rest:
             return json_response(200, self._repository_json(request, repository))
+        if rest == ["pull-requests"]:
+            return data_center_pull_requests(request, token, repository, can_write(token), self._page)
         if rest[0] != "branches":
             return _errors(404, "No such resource")
 

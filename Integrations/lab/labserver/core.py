@@ -177,6 +177,13 @@ class LabRequestHandler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
+    def log_error(self, format: str, *args: object) -> None:
+        """Log the error responses that http.server sends itself (431 for more than 100 header fields, 400
+        for a bad request line) at warning level, because they never reach `_dispatch` and its log line.
+        An idle keep-alive connection timing out stays at debug level."""
+        level = logging.WARNING if format.startswith("code ") else logging.DEBUG
+        log.log(level, "%s " + format, self.address_string(), *args)
+
     def _read_body(self) -> bytes | None:
         """Read the request body, decoding chunked transfer coding and gzip or deflate content coding.
 

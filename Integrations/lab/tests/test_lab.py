@@ -319,6 +319,51 @@ class ChangeRequestTests(unittest.TestCase):
                       {"PRIVATE-TOKEN": token})
         self.assertEqual([request["iid"] for request in listed.json()], [1])
 
+    def test_bitbucket_pull_request_created_once(self):
+        writer = unique("wri")
+        name = f"{unique('ws')}/{unique('repo')}"
+        labctl("repo", "add", "--platform", "bitbucket", name, "--writer", writer)
+        token = labctl("token", "add", "--platform", "bitbucket", "--user", writer, "--kind", "access-token")
+        self.push_branch(f"{lab_url}/bitbucket/{name}.git", "x-token-auth", token, "update-spec")
+        body = json.dumps({"title": "Update spec", "source": {"branch": {"name": "update-spec"}},
+                           "destination": {"branch": {"name": "main"}}}).encode()
+        headers = {**bearer(token), "Content-Type": "application/json"}
+
+        created = call(f"/bitbucket/2.0/repositories/{name}/pullrequests", headers, "POST", body)
+        self.assertEqual(created.status, 201)
+        self.assertEqual(created.json()["id"], 1)
+        self.assertTrue(created.json()["links"]["html"]["href"].endswith(f"/{name}/pull-requests/1"))
+        duplicate = call(f"/bitbucket/2.0/repositories/{name}/pullrequests", headers, "POST", body)
+        self.assertEqual(duplicate.status, 400)
+        query = urllib.parse.quote('source.branch.name = "update-spec" AND destination.branch.name = "main"')
+        listed = call(f"/bitbucket/2.0/repositories/{name}/pullrequests?state=OPEN&q={query}", bearer(token))
+        self.assertEqual([pull["id"] for pull in listed.json()["values"]], [1])
+        other = urllib.parse.quote('source.branch.name = "other"')
+        self.assertEqual(call(f"/bitbucket/2.0/repositories/{name}/pullrequests?q={other}",
+                              bearer(token)).json()["values"], [])
+
+    def test_bitbucket_dc_pull_request_created_once(self):
+        writer = unique("wri")
+        name = f"{unique('PRJ').upper()}/{unique('repo')}"
+        labctl("repo", "add", "--platform", "bitbucket-dc", name, "--writer", writer)
+        token = labctl("token", "add", "--platform", "bitbucket-dc", "--user", writer)
+        self.push_branch(f"{lab_url}/bitbucket-dc/scm/{name}.git", writer, token, "update-spec")
+        key, slug = name.split("/")
+        path = f"/bitbucket-dc/rest/api/1.0/projects/{key}/repos/{slug}/pull-requests"
+        body = json.dumps({"title": "Update spec", "fromRef": {"id": "refs/heads/update-spec"},
+                           "toRef": {"id": "refs/heads/main"}}).encode()
+        headers = {**bearer(token), "Content-Type": "application/json"}
+
+        created = call(path, headers, "POST", body)
+        self.assertEqual(created.status, 201)
+        self.assertEqual(created.json()["id"], 1)
+        self.assertTrue(created.json()["links"]["self"][0]["href"].endswith(f"/repos/{slug}/pull-requests/1"))
+        duplicate = call(path, headers, "POST", body)
+        self.assertEqual(duplicate.status, 409)
+        self.assertIn("DuplicatePullRequestException", duplicate.body.decode())
+        listed = call(f"{path}?state=OPEN&direction=OUTGOING&at=refs/heads/update-spec", bearer(token))
+        self.assertEqual([pull["id"] for pull in listed.json()["values"]], [1])
+
 
 class GitHubGitTests(unittest.TestCase):
     def setUp(self):
