@@ -14,7 +14,8 @@ struct BitbucketCloudPullRequests: ChangeRequestClient {
     func findOpen(sourceBranch: String, targetBranch: String) async throws(ChangeRequestError) -> ChangeRequest? {
         // Bitbucket's query language quotes values with double quotes, so a quote or backslash in a branch name
         // is escaped with a backslash.
-        let query = "source.branch.name = \(Self.quoted(sourceBranch)) AND "
+        let query =
+            "source.branch.name = \(Self.quoted(sourceBranch)) AND "
             + "destination.branch.name = \(Self.quoted(targetBranch))"
         let request = "GET /2.0/repositories/\(workspace)/\(slug)/pullrequests"
         let url = pullRequestsURL + "?state=OPEN&q=" + PathSegment.encode(query)
@@ -47,7 +48,8 @@ struct BitbucketCloudPullRequests: ChangeRequestClient {
     }
 
     private static func pullRequest(_ document: JSONDocument, isNew: Bool) throws(VerificationStop) -> ChangeRequest {
-        ChangeRequest(number: try document.integer("id"), webURL: try document.string("links", "html", "href"), isNew: isNew)
+        ChangeRequest(
+            number: try document.integer("id"), webURL: try document.string("links", "html", "href"), isNew: isNew)
     }
 
     private static func quoted(_ value: String) -> String {

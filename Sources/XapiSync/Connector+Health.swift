@@ -66,7 +66,7 @@ extension Connector {
                     let candidate = candidates[index]
                     let adapter = try cachedAdapter(for: candidate, transport: gate, cache: &adapters)
                     let context = VerificationContext(
-                        now: Date(),
+                        now: self.configuration.now(),
                         expiryWarning: warning,
                         knownExpiry: candidate.record.expiresAt
                     )

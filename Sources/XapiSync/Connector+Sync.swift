@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import XapiCore
 import XapiGit
 public import XapiPlatforms

@@ -92,6 +92,21 @@ extension Connector {
                     ["integration": record.name, "attempt": String(attempt)]
                 )
                 attempt += 1
+            } catch let error as GitError where error.kind == .pushRejected && attempt < configuration.pushAttempts {
+                // A branch that moved after the server advertised the old tip makes git reject the update with
+                // "cannot lock ref … but expected …", the same race as a non-fast-forward. Any other rejection
+                // leaves the branch where it was.
+                let current = try await mirror.fetch(branch: plan.branch, credential: plan.credential, timeout: timeout)
+                guard current != tip else {
+                    throw ConnectorError(
+                        .pushRejected, "the push to \(record.repository) (\(plan.branch)) was refused: \(error.message)"
+                    )
+                }
+                configuration.log.info(
+                    "branch moved during the push; rebuilding on the new tip",
+                    ["integration": record.name, "attempt": String(attempt), "rejection": error.message]
+                )
+                attempt += 1
             } catch let error as GitError where error.kind == .pushRejected || error.kind == .nonFastForward {
                 throw ConnectorError(
                     .pushRejected, "the push to \(record.repository) (\(plan.branch)) was refused: \(error.message)")

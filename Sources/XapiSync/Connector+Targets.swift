@@ -81,7 +81,7 @@ extension Connector {
 
     /// Throws `.integrationExpired` when the stored state or expiry says the token is no longer usable.
     func refuseIfExpired(_ record: IntegrationRecord) async throws {
-        let expiredByDate = record.expiresAt.map { $0 <= Date() } ?? false
+        let expiredByDate = record.expiresAt.map { $0 <= configuration.now() } ?? false
         guard record.state == .expired || expiredByDate else { return }
         if expiredByDate && record.state != .expired {
             try await write { writer in

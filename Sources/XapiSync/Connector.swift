@@ -1,9 +1,9 @@
-public import Foundation
-public import XapiCore
+import Foundation
+import XapiCore
 import XapiGit
 import XapiHTTP
-public import XapiPlatforms
-public import XapiStore
+import XapiPlatforms
+import XapiStore
 
 /// The connector's entry point: integrations, the APIs and models that sync through them, members
 /// and the audit log, over one store.
@@ -51,7 +51,7 @@ public final class Connector: Sendable {
     }
 
     func verificationContext(knownExpiry: Date? = nil) -> VerificationContext {
-        VerificationContext(now: Date(), expiryWarning: configuration.expiryWarning, knownExpiry: knownExpiry)
+        VerificationContext(now: configuration.now(), expiryWarning: configuration.expiryWarning, knownExpiry: knownExpiry)
     }
 
     /// Runs a store read off Swift's cooperative pool and turns store errors into connector errors.

@@ -15,6 +15,8 @@ public struct ConnectorConfiguration: Sendable {
     /// How many times a sync rebuilds its commit when the branch moved during the push.
     public var pushAttempts: Int
     public var log: Log
+    /// The clock that expiry checks read; tests move it forward instead of waiting.
+    public var now: @Sendable () -> Date = { Date() }
 
     public init(
         home: String,

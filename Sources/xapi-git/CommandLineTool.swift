@@ -61,9 +61,8 @@ struct CommandLineTool {
             commands:
 
             """
-        let width = commands.map(\.usage.count).max() ?? 0
         for command in commands {
-            text += "  " + command.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + command.summary + "\n"
+            text += "  \(command.usage)\n      \(command.summary)\n"
         }
         text += """
 

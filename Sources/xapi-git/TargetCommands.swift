@@ -10,7 +10,7 @@ enum TargetCommands {
             Command(
                 path: [word, "add"],
                 usage: "xapi-git \(word) add \(placeholder)",
-                summary: "Add an \(kind == .api ? "API version" : "model") that can be synced."
+                summary: "Add \(kind == .api ? "an API version" : "a model") that can be synced."
             ) { invocation in
                 let name = try TargetName(kind: kind, parsing: try invocation.arguments.single(placeholder))
                 try await invocation.connector().addTarget(name, as: try invocation.actor())
@@ -19,7 +19,7 @@ enum TargetCommands {
             Command(
                 path: [word, "switch"],
                 usage: "xapi-git \(word) switch \(placeholder) --integration NAME",
-                summary: "Verify an integration and make it the one this \(word) syncs to.",
+                summary: "Verify an integration and make it the one this \(kind == .api ? "API version" : "model") syncs to.",
                 valueOptions: ["integration"]
             ) { invocation in
                 let name = try TargetName(kind: kind, parsing: try invocation.arguments.single(placeholder))

@@ -258,7 +258,7 @@ import XapiCore
         let environment = ["https_proxy": proxyURL]
 
         let api = try await setup.runner.execute(["integration", "verify", "docs", "--verbose"], extraEnvironment: environment)
-        let git = await try setup.sync(content: "openapi: 3.0.3\ninfo: {title: A, version: '1'}\npaths: {}\n",
+        let git = try await setup.sync(content: "openapi: 3.0.3\ninfo: {title: A, version: '1'}\npaths: {}\n",
                                  extraEnvironment: environment)
 
         for (name, result) in [("API", api), ("Git", git)] {

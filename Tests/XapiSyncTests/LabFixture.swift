@@ -113,9 +113,18 @@ struct LabFixture {
     /// straight into the bare repository, and returns the new commit.
     @discardableResult
     func commitElsewhere(_ files: [String: [UInt8]], message: String = "Edit on the platform") async throws -> String {
+        let prepared = try await prepareCommit(files, message: message)
+        try await push(prepared)
+        return prepared.commit
+    }
+
+    /// Commits `files` on `main` in a clone of the lab repository without pushing, so a test can push it at a
+    /// chosen moment with `push(_:)`.
+    func prepareCommit(_ files: [String: [UInt8]], message: String = "Edit on the platform") async throws
+        -> PreparedCommit
+    {
         let bare = try await lab.repositoryPath(platform: platform.rawValue, repository)
         let clone = FileManager.default.temporaryDirectory.appendingPathComponent(Lab.uniqueName("clone")).path
-        defer { try? FileManager.default.removeItem(atPath: clone) }
 
         _ = try await Self.runGit(["clone", "--quiet", bare, clone])
         for (path, contents) in files {
@@ -129,9 +138,15 @@ struct LabFixture {
         ]
         _ = try await Self.runGit(["-C", clone] + identity + ["add", "--all"])
         _ = try await Self.runGit(["-C", clone] + identity + ["commit", "--quiet", "-m", message])
-        _ = try await Self.runGit(["-C", clone, "push", "--quiet", "origin", "HEAD:main"])
-        return String(decoding: try await Self.runGit(["-C", clone, "rev-parse", "HEAD"]), as: UTF8.self)
+        let commit = String(decoding: try await Self.runGit(["-C", clone, "rev-parse", "HEAD"]), as: UTF8.self)
             .trimmingWhitespaceAndNewlines()
+        return PreparedCommit(clone: clone, commit: commit)
+    }
+
+    /// Pushes a prepared commit to `main` of the lab repository and removes its clone.
+    func push(_ prepared: PreparedCommit) async throws {
+        defer { try? FileManager.default.removeItem(atPath: prepared.clone) }
+        _ = try await Self.runGit(["-C", prepared.clone, "push", "--quiet", "origin", "HEAD:main"])
     }
 
     /// Runs `git ARGUMENTS` on a thread of its own and returns its standard output.
@@ -159,4 +174,10 @@ struct LabFixture {
             }
         }
     }
+}
+
+/// A commit made in a temporary clone of a lab repository and not pushed yet.
+struct PreparedCommit {
+    let clone: String
+    let commit: String
 }

@@ -43,10 +43,12 @@ struct SyncRemoteChangeTests {
 
         // The lab computes a reference advertisement when the request arrives and sends it after the delay.
         // The sync's fetch therefore gets the old tip, and its push connection, which arrives after the
-        // delay, gets the commit made in between, so libgit2 finds the push is not a fast-forward.
+        // delay, gets the commit pushed in between, so libgit2 finds the push is not a fast-forward. (When the
+        // commit lands later still, git rejects the update with "cannot lock ref", which the sync retries too.)
+        let notes = Array("# Written while the sync ran\n".utf8)
+        let prepared = try await fixture.prepareCommit(["openapi/NOTES.md": notes])
         let prefix = "/github/\(fixture.repository).git/info/refs"
-        try await fixture.lab.run(["latency", "1500", "--prefix", prefix])
-        defer { Task { try? await fixture.lab.run(["latency", "0", "--prefix", prefix]) } }
+        try await fixture.lab.run(["latency", "3000", "--prefix", prefix])
         let recorder = LogRecorder()
         let connector = try fixture.connector(log: recorder.log)
         let sync = Task {
@@ -54,9 +56,8 @@ struct SyncRemoteChangeTests {
                 target, files: [SyncFile(path: "orders.yaml", contents: description(version: 2))], message: nil,
                 as: fixture.owner)
         }
-        try await Task.sleep(for: .milliseconds(700))
-        let notes = Array("# Written while the sync ran\n".utf8)
-        let elsewhere = try await fixture.commitElsewhere(["openapi/NOTES.md": notes])
+        try await Task.sleep(for: .milliseconds(1500))
+        try await fixture.push(prepared)
 
         let outcome = try await sync.value
         try await fixture.lab.run(["latency", "0", "--prefix", prefix])
@@ -66,7 +67,7 @@ struct SyncRemoteChangeTests {
         await #expect(try fixture.remoteFile("openapi/orders.yaml") == description(version: 2))
         await #expect(try fixture.remoteFile("openapi/NOTES.md") == notes)
         let parent = try await fixture.git(["rev-parse", "main^"])
-        #expect(String(decoding: parent, as: UTF8.self).trimmingWhitespaceAndNewlines() == elsewhere)
+        #expect(String(decoding: parent, as: UTF8.self).trimmingWhitespaceAndNewlines() == prepared.commit)
     }
 
     @Test("conflicting remote edit stops the sync")

@@ -11,7 +11,7 @@ struct SyncTests {
     func syncPushesExactBytes() async throws {
         let fixture = try await LabFixture()
         let target = try await fixture.addSyncedAPI()
-        let before = await try fixture.commitCount()
+        let before = try await fixture.commitCount()
 
         let first = Array("openapi: 3.0.3\r\ninfo:\r\n  title: Orders\r\n  version: '1'\r\npaths: {}".utf8)
         let outcome = try await fixture.connector.sync(
@@ -44,7 +44,7 @@ struct SyncTests {
     func protectedBranchRefusal() async throws {
         let fixture = try await LabFixture(protect: ["main"])
         let target = try await fixture.addSyncedAPI()
-        let before = await try fixture.commitCount()
+        let before = try await fixture.commitCount()
 
         await #expect {
             try await fixture.connector.sync(
@@ -85,13 +85,19 @@ struct SyncTests {
 
     @Test("expired stored date refuses sync before network")
     func storedExpiryRefusesSync() async throws {
-        let expiry = Date().addingTimeInterval(30)
-        let fixture = try await LabFixture(tokenExpires: ISO8601DateFormatter().string(from: expiry))
+        let fixture = try await LabFixture()
         let target = try await fixture.addSyncedAPI()
-        try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 1))
+        let stored = try await fixture.connector.integration(named: "specs", as: fixture.owner)
+        let expiry = try #require(stored.expiresAt)
+
+        // The same home seen a day after the token's expiry: the platform still accepts the token, so
+        // only the stored date can refuse the sync.
+        var configuration = fixture.connector.configuration
+        configuration.now = { expiry.addingTimeInterval(24 * 3600) }
+        let later = try Connector(configuration: configuration)
 
         await #expect {
-            try await fixture.connector.sync(
+            try await later.sync(
                 target,
                 files: [SyncFile(path: "a.yaml", contents: Array("openapi: 3.0.0\n".utf8))],
                 message: nil,
@@ -100,7 +106,7 @@ struct SyncTests {
         } throws: { error in
             (error as? ConnectorError)?.kind == .integrationExpired
         }
-        #expect(try await fixture.connector.integration(named: "specs", as: fixture.owner).state == .expired)
+        #expect(try await later.integration(named: "specs", as: fixture.owner).state == .expired)
     }
 
     @Test("file paths that escape the folder are refused")
