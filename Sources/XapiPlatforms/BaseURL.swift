@@ -114,16 +114,9 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
         text[..<(text.firstIndex { $0 == "?" || $0 == "#" } ?? text.endIndex)]
     }
 
+    /// Whether `host` is one of the loopback names the HTTP transport also accepts plain http for.
     private static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "[::1]" {
-            return true
-        }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets[0] == "127" else { return false }
-        return octets.allSatisfy { octet in
-            guard let value = Int(octet), octet.allSatisfy(\.isASCII) else { return false }
-            return (0...255).contains(value)
-        }
+        ["localhost", "127.0.0.1", "[::1]"].contains(host)
     }
 
     /// Splits `host[:port]`, where the host is a DNS name, an IPv4 address or a bracketed IPv6 address.

@@ -146,7 +146,7 @@ extension Connector {
         )
         guard report.permitsSync else {
             throw ConnectorError(
-                report.tokenIsDead ? .integrationExpired : .verificationFailed,
+                .failedVerification(report, storedToken: true),
                 "integration '\(name)' was not changed: the live check of \(edited.repository) (\(edited.branch)) "
                     + "failed: \(report.detail)",
                 report: report

@@ -39,9 +39,10 @@ extension Connector {
             branch: spec.branch
         )
         let report = await adapter.verify(token: token, at: location, context: verificationContext())
-        guard report.permitsSync, let state = IntegrationState(report: report) else {
+        let branchToCreate = spec.allowMissingBranch && report.status == .branchNotFound && report.canPush != false
+        guard report.permitsSync || branchToCreate, let state = IntegrationState(report: report) else {
             throw ConnectorError(
-                .verificationFailed,
+                .failedVerification(report, storedToken: false),
                 "integration '\(spec.name)' was not added: \(report.detail)",
                 report: report
             )

@@ -20,6 +20,7 @@ extension Connector {
         try Member.validateLogin(login)
         try await write { writer in
             try self.authorize(actor, for: .manageMembers, in: writer)
+            try self.requireOwnerForOwnership(actor, granting: role, in: writer)
             try writer.addMember(login: login, role: role.rawValue)
             try writer.appendAudit(actor: actor, action: "member.add", subject: login, before: nil, after: ["role": role.rawValue])
         }
@@ -31,6 +32,10 @@ extension Connector {
             try self.authorize(actor, for: .manageMembers, in: writer)
             guard let member = try writer.member(login) else {
                 throw ConnectorError(.notFound, "'\(login)' is not a member; `xapi-git member list` shows the members")
+            }
+            try self.requireOwnerForOwnership(actor, granting: role, in: writer)
+            if member.role == Role.owner.rawValue {
+                try self.requireOwnerForOwnership(actor, granting: .owner, in: writer)
             }
             try writer.setRole(login: login, role: role.rawValue)
             try writer.appendAudit(
@@ -50,6 +55,9 @@ extension Connector {
             guard let member = try writer.member(login) else {
                 throw ConnectorError(.notFound, "'\(login)' is not a member; `xapi-git member list` shows the members")
             }
+            if member.role == Role.owner.rawValue {
+                try self.requireOwnerForOwnership(actor, granting: .owner, in: writer)
+            }
             try writer.removeMember(login: login)
             try writer.appendAudit(actor: actor, action: "member.remove", subject: login, before: ["role": member.role], after: nil)
         }
@@ -68,6 +76,20 @@ extension Connector {
         try await read { reader in
             try self.authorize(actor, for: .read, in: reader)
             return try reader.auditEntries(limit: limit)
+        }
+    }
+}
+
+extension Connector {
+    /// Throws unless `actor` is an owner when the change grants or takes away the owner role, so that an
+    /// admin, who may manage members, cannot make itself or anyone else an owner or demote an owner.
+    func requireOwnerForOwnership(_ actor: String, granting role: Role, in reader: StoreReader) throws {
+        guard role == .owner else { return }
+        guard try reader.member(actor)?.role == Role.owner.rawValue else {
+            throw ConnectorError(
+                .permissionDenied,
+                "\(actor) may not grant or take away the owner role; only owners may"
+            )
         }
     }
 }

@@ -55,7 +55,7 @@ extension Connector {
         let report = await adapter.verify(token: token, at: location, context: verificationContext())
         guard report.permitsSync else {
             throw ConnectorError(
-                .verificationFailed,
+                .failedVerification(report, storedToken: false),
                 "the new token for '\(name)' was not accepted, nothing changed: \(report.detail)",
                 report: report
             )

@@ -102,7 +102,7 @@ extension Connector {
             credential: credential,
             lastSynced: lastSynced,
             options: options,
-            message: options.message ?? "Sync \(name) from xapi-git",
+            message: options.message.flatMap { $0.trimmingWhitespaceAndNewlines().isEmpty ? nil : $0 } ?? "Sync \(name) from xapi-git",
             author: GitSignature(name: actor, email: "\(actor)@users.xapi-git.invalid", date: Date())
         )
         let pushed: PushResult

@@ -24,7 +24,9 @@ extension Connector {
     }
 
     /// Makes the integration named `integrationName` the one `name` syncs to, after verifying that its
-    /// token may push. An expired integration or one that cannot push is refused.
+    /// token may push. An expired integration or one that cannot push is refused. A branch that does not
+    /// exist yet is accepted when the token may push, because the first sync creates it (on an empty
+    /// repository, or with `--create-branch`).
     public func switchTarget(_ name: TargetName, to integrationName: String, as actor: String) async throws -> TargetView {
         let (selected, record, token) = try await read { reader in
             try self.authorize(actor, for: .switchIntegration, in: reader)
@@ -35,8 +37,9 @@ extension Connector {
         try await refuseIfExpired(record)
 
         let report = try await verify(record, token: token)
-        guard report.permitsSync else {
-            let kind: ConnectorError.Kind = report.tokenIsDead ? .integrationExpired : .verificationFailed
+        let branchToCreate = report.status == .branchNotFound && report.canPush == true
+        guard report.permitsSync || branchToCreate else {
+            let kind = ConnectorError.Kind.failedVerification(report, storedToken: true)
             throw ConnectorError(
                 kind,
                 "\(name) was not switched to '\(record.name)': \(report.detail)"

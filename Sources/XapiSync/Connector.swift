@@ -28,7 +28,16 @@ public final class Connector: Sendable {
             if let base64 = configuration.keyBase64 {
                 key = try SealingKey(base64: base64)
             } else {
-                key = try SealingKey.loadOrCreate(path: configuration.resolvedKeyFile)
+                let keyFile = configuration.resolvedKeyFile
+                let storeFile = configuration.home + "/store.db"
+                if FileManager.default.fileExists(atPath: storeFile) && !FileManager.default.fileExists(atPath: keyFile) {
+                    throw ConnectorError(
+                        .failed,
+                        "the sealing key file \(keyFile) is missing, but the store \(storeFile) exists; restore the key "
+                            + "file or set XAPI_GIT_KEY, because a new key cannot open the stored tokens"
+                    )
+                }
+                key = try SealingKey.loadOrCreate(path: keyFile)
             }
             self.store = try Store.open(home: configuration.home, key: key)
         } catch let error as StoreError {
@@ -116,6 +125,7 @@ extension ConnectorError {
         switch error.kind {
         case .notFound: self.init(.notFound, error.description)
         case .alreadyExists: self.init(.alreadyExists, error.description)
+        case .constraint: self.init(.invalidInput, error.description)
         default: self.init(.failed, error.description)
         }
     }

@@ -9,14 +9,26 @@ public struct IntegrationSpec: Sendable {
     public var branch: String
     /// The folder inside the repository that synced files go to; empty for the repository's root.
     public var folder: String
+    /// Whether the integration may be added while its branch does not exist yet (an empty repository,
+    /// or a branch that the first `sync --create-branch` creates), provided the token may push.
+    public var allowMissingBranch: Bool
 
-    public init(name: String, platform: Platform, baseURL: String?, repository: String, branch: String, folder: String) {
+    public init(
+        name: String,
+        platform: Platform,
+        baseURL: String?,
+        repository: String,
+        branch: String,
+        folder: String,
+        allowMissingBranch: Bool = false
+    ) {
         self.name = name
         self.platform = platform
         self.baseURL = baseURL
         self.repository = repository
         self.branch = branch
         self.folder = folder
+        self.allowMissingBranch = allowMissingBranch
     }
 
     /// Checks the name, branch and folder, and returns the spec with the folder normalised (no leading
@@ -83,6 +95,8 @@ enum RepositoryPath {
             problem = "absolute paths are not allowed"
         } else if path.utf8.contains(0) {
             problem = "it contains a NUL byte"
+        } else if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            problem = "it contains a line break or another control character"
         } else if path.contains("\\") {
             problem = "it contains a backslash; use '/' between folders"
         } else if let bad = path.split(separator: "/", omittingEmptySubsequences: false).first(where: {

@@ -1,4 +1,4 @@
-import XapiPlatforms
+public import XapiPlatforms
 import XapiStore
 
 extension IntegrationState {
@@ -21,5 +21,25 @@ extension TokenReport {
     /// Whether the report says the token itself no longer works, as opposed to a problem with access.
     var tokenIsDead: Bool {
         status == .expired || status == .revoked || status == .invalid
+    }
+}
+
+extension ConnectorError.Kind {
+    /// The kind of error for a verification that does not permit a sync, so that the exit code tells
+    /// a dead token, a missing branch, a refused permission and a network problem apart.
+    ///
+    /// - Parameter storedToken: whether the token is an integration's stored one; a dead stored token
+    ///   means the integration has expired, while a dead new token simply fails verification.
+    public static func failedVerification(_ report: TokenReport, storedToken: Bool) -> ConnectorError.Kind {
+        switch report.status {
+        case .expired, .revoked, .invalid:
+            return storedToken ? .integrationExpired : .verificationFailed
+        case .branchNotFound:
+            return .notFound
+        case .unreachable, .tlsFailure, .rateLimited, .unexpectedResponse:
+            return .failed
+        case .valid, .expiringSoon, .insufficientPermission, .repositoryNotFound, .ssoRequired, .accountBlocked:
+            return .verificationFailed
+        }
     }
 }

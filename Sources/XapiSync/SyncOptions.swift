@@ -4,7 +4,7 @@ public struct SyncOptions: Sendable {
     /// GitHub's hard limit on a file in a repository: 100 MB (104,857,600 bytes).
     public static let defaultMaxFileSize = 100 * 1024 * 1024
 
-    /// The commit message; nil gives "Sync PROJECT/API@VERSION from xapi-git".
+    /// The commit message; nil or blank text gives "Sync PROJECT/API@VERSION from xapi-git".
     public var message: String?
     /// Replace files that were changed on the branch since the last sync instead of stopping with a conflict.
     public var overwrite: Bool

@@ -5,18 +5,24 @@ import XapiSync
 struct CommandLineTool {
     let commands: [Command]
 
-    func run(_ words: [String], environment: [String: String]) async -> ExitCode {
+    func run(_ arguments: [String], environment: [String: String]) async -> ExitCode {
+        let (leadingOptions, words) = Self.splitLeadingGlobalOptions(arguments)
         if words.isEmpty || words == ["--help"] || words == ["help"] || words == ["-h"] {
             printHelp()
             return words.isEmpty ? .usage : .success
         }
 
         guard let command = commands.filter({ words.starts(with: $0.path) }).max(by: { $0.path.count < $1.path.count }) else {
+            let group = commands.filter { $0.path.first == words.first }
+            if !group.isEmpty && (words.count == 1 || words[1] == "--help" || words[1] == "-h") {
+                print("\(words[0]) commands:\n" + group.map { "  \($0.usage)\n      \($0.summary)" }.joined(separator: "\n"))
+                return words.count == 1 ? .usage : .success
+            }
             reportError("unknown command '\(words.prefix(2).joined(separator: " "))'; run `xapi-git --help` for the list")
             return .usage
         }
 
-        let rest = Array(words.dropFirst(command.path.count))
+        let rest = leadingOptions + Array(words.dropFirst(command.path.count))
         if rest.contains("--help") || rest.contains("-h") {
             print("usage: \(command.usage)\n\n\(command.summary)")
             return .success
@@ -46,6 +52,31 @@ struct CommandLineTool {
             reportError(String(describing: error))
             return .failure
         }
+    }
+
+    /// Splits global options written before the command (`xapi-git --home DIR integration list`) from the
+    /// rest, so that they can be parsed with the command's own options.
+    static func splitLeadingGlobalOptions(_ words: [String]) -> (options: [String], rest: [String]) {
+        var options: [String] = []
+        var index = 0
+        while index < words.count, words[index].hasPrefix("--") {
+            let word = words[index]
+            let name = String(word.dropFirst(2).split(separator: "=", maxSplits: 1).first ?? "")
+            if GlobalOptions.flagOptions.contains(name) {
+                options.append(word)
+                index += 1
+            } else if GlobalOptions.valueOptions.contains(name) {
+                options.append(word)
+                index += 1
+                if !word.contains("="), index < words.count {
+                    options.append(words[index])
+                    index += 1
+                }
+            } else {
+                break
+            }
+        }
+        return (options, Array(words[index...]))
     }
 
     func reportError(_ message: String) {

@@ -10,10 +10,10 @@ enum IntegrationCommands {
     static let add = Command(
         path: ["integration", "add"],
         usage: "xapi-git integration add NAME --platform P --repo R --branch B [--folder PATH] [--base-url URL] "
-            + "(--token-stdin | --token-env VAR) [--credential KIND]",
+            + "(--token-stdin | --token-env VAR) [--credential KIND [--email E | --username U]] [--create-branch]",
         summary: "Verify a token for a repository and branch, then store the integration with the token sealed.",
         valueOptions: TokenInput.valueOptions.union(["platform", "repo", "branch", "folder", "base-url"]),
-        flagOptions: TokenInput.flagOptions
+        flagOptions: TokenInput.flagOptions.union(["create-branch"])
     ) { invocation in
         let arguments = invocation.arguments
         let name = try arguments.single("NAME")
@@ -30,7 +30,8 @@ enum IntegrationCommands {
             baseURL: arguments.value("base-url"),
             repository: try arguments.required("repo"),
             branch: try arguments.required("branch"),
-            folder: arguments.value("folder") ?? ""
+            folder: arguments.value("folder") ?? "",
+            allowMissingBranch: arguments.has("create-branch")
         )
         let kind = try TokenInput.kind(arguments, platform: platform) ?? .accessToken
         let secret = try TokenInput.read(arguments, environment: invocation.global.environment)
@@ -70,8 +71,7 @@ enum IntegrationCommands {
         }
         if !report.permitsSync {
             throw ConnectorError(
-                report.status == .expired || report.status == .revoked || report.status == .invalid
-                    ? .integrationExpired : .verificationFailed,
+                .failedVerification(report, storedToken: true),
                 "integration '\(record.name)' cannot sync: \(report.detail)"
             )
         }

@@ -13,8 +13,10 @@ struct Output: Sendable {
     /// Prints `value` as JSON with sorted keys on stdout.
     func printJSON(_ value: Any) {
         let options: JSONSerialization.WritingOptions = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
-            line("{}")
+        guard JSONSerialization.isValidJSONObject(value),
+            let data = try? JSONSerialization.data(withJSONObject: value, options: options)
+        else {
+            FileHandle.standardError.write(Data("xapi-git: error: the result could not be written as JSON\n".utf8))
             return
         }
         FileHandle.standardOutput.write(data + Data("\n".utf8))

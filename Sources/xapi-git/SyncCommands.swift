@@ -33,7 +33,7 @@ enum SyncCommands {
             options.maxFileSize = bytes
         }
 
-        let files = try SyncInput.read(paths, root: arguments.value("root"))
+        let files = try SyncInput.read(paths, root: arguments.value("root"), maxFileSize: options.maxFileSize)
         let outcome = try await invocation.connector().sync(
             name, files: files, options: options, as: try invocation.actor())
         printOutcome(outcome, output: invocation.output)
@@ -78,7 +78,9 @@ enum SyncCommands {
 enum SyncInput {
     /// Reads each file. Without a root a file keeps only its name; with a root it keeps its path
     /// relative to the root, and a file outside the root is refused.
-    static func read(_ paths: [String], root: String?) throws -> [SyncFile] {
+    ///
+    /// A file larger than `maxFileSize` is rejected from its size on disk, before it is read.
+    static func read(_ paths: [String], root: String?, maxFileSize: Int) throws -> [SyncFile] {
         let rootURL = root.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath() }
         if let root, let rootURL {
             var isDirectory: ObjCBool = false
@@ -102,6 +104,13 @@ enum SyncInput {
                 relative = url.lastPathComponent
             }
 
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            guard size <= maxFileSize else {
+                throw UsageError(
+                    "'\(path)' has \(size) bytes, more than the maximum file size of \(maxFileSize) bytes; split the "
+                        + "description into files with $ref, or raise the limit with --max-file-size"
+                )
+            }
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw UsageError("the file '\(path)' cannot be read")
             }

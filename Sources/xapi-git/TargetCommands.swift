@@ -41,11 +41,14 @@ enum TargetCommands {
     static func printTarget(_ view: TargetView, _ output: Output) {
         if output.json {
             var object: [String: Any] = ["kind": view.name.kind.rawValue, "name": view.name.description]
-            object["integration"] = view.integration.map(Render.integration)
-            object["last_sync"] = view.lastSync.map { sync -> [String: Any] in
-                var values: [String: Any] = ["at": Render.date(sync.at), "by": sync.actor, "files": sync.files]
+            // Assign unwrapped values only: an Optional stored as `Any` is not valid JSON.
+            if let integration = view.integration {
+                object["integration"] = Render.integration(integration)
+            }
+            if let sync = view.lastSync {
+                var values: [String: Any] = ["at": Render.date(sync.at), "by": sync.actor, "files": sync.files.map(\.path)]
                 values["commit"] = sync.commitID
-                return values
+                object["last_sync"] = values
             }
             output.printJSON(object)
             return

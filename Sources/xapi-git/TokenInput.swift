@@ -21,17 +21,30 @@ enum TokenInput {
             guard let secret = Secret(trimming: String(decoding: data, as: UTF8.self)) else {
                 throw UsageError("--token-stdin read no token from standard input")
             }
-            return secret
+            return try checked(secret, source: "standard input")
         case (false, let variable?):
             guard let value = environment[variable], let secret = Secret(trimming: value) else {
                 throw UsageError("the environment variable \(variable) named by --token-env is not set or empty")
             }
-            return secret
+            return try checked(secret, source: "the environment variable \(variable)")
         case (true, _?):
             throw UsageError("pass the token either with --token-stdin or with --token-env VAR, not both")
         case (false, nil):
             throw UsageError("missing token: pipe it with --token-stdin or name a variable with --token-env VAR")
         }
+    }
+
+    /// Throws unless the token is a single line of printable characters: a line break, NUL or other
+    /// control character means several values or a pasting mistake, and no platform issues such tokens.
+    static func checked(_ secret: Secret, source: String) throws(UsageError) -> Secret {
+        let printable = secret.revealedBytes().allSatisfy { $0 >= 0x20 && $0 != 0x7F }
+        guard printable else {
+            throw UsageError(
+                "the token read from \(source) contains a line break or another control character; pass exactly one "
+                    + "token on one line"
+            )
+        }
+        return secret
     }
 
     /// The credential kind chosen with `--credential`, `--email` and `--username`, or nil when none was
