@@ -13,8 +13,9 @@ xapi member add eddie --role editor
 xapi member add vera --role viewer
 xapi member list
 
-step "The last owner cannot be demoted (exit code 1, nothing changes)"
-xapi_expect 1 member set-role alice viewer --as ada
+step "Only owners grant or take away the owner role (exit code 4), and the last owner stays (exit code 64)"
+xapi_expect 4 member set-role alice viewer --as ada
+xapi_expect 64 member set-role alice viewer --as alice
 
 step "In the lab: a GitLab account, its token and a project it may push to"
 ORG_GITLAB_TOKEN=$("$labctl" token add --platform gitlab --user org-gl-writer)
@@ -51,8 +52,8 @@ org_git clone -q "$XAPI_LAB_URL/github/acme/api-descriptions.git" "$org_clone"
 org_git -C "$org_clone" push -q origin main:refs/heads/release
 org_git -C "$org_clone" ls-remote --heads origin
 
-step "ada (admin) edits a branch that does not exist: the live check fails (exit code 5), nothing changes"
-xapi_expect 5 integration edit payments-github --branch no-such-branch --yes --as ada
+step "ada (admin) edits a branch that does not exist: the live check fails (exit code 6), nothing changes"
+xapi_expect 6 integration edit payments-github --branch no-such-branch --yes --as ada
 
 step "ada (admin) edits the branch to release: review side by side with a live check, then update"
 xapi integration edit payments-github --branch release --yes --as ada

@@ -12,7 +12,12 @@ extension Connector {
     /// token, no further call with that token goes to that host until the reset time, and the integrations
     /// left unchecked are reported as `unknown` ("rate limited until T"), never as expired. States are
     /// stored with the credential version read at the start, so the result for a token that was replaced
-    /// during the batch is dropped.
+    /// during the batch is dropped. A check that succeeds also stores the token's account, expiry and
+    /// scopes under the same version rule.
+    ///
+    /// An integration whose stored settings cannot be used (a base URL the adapter rejects, an unknown
+    /// platform or credential kind, a token that cannot be unsealed) does not stop the batch: it is
+    /// reported and stored as `needsAttention` with the problem as its detail.
     ///
     /// - Parameters:
     ///   - transport: the transport under the gate; nil creates a `MultiplexedHTTPClient` with the
@@ -34,7 +39,11 @@ extension Connector {
                 if let platform = options.platform, record.platform != platform.rawValue {
                     return nil
                 }
-                return HealthCandidate(record: record, token: try reader.token(for: record))
+                do {
+                    return HealthCandidate(record: record, token: try reader.token(for: record), problem: nil)
+                } catch {
+                    return HealthCandidate(record: record, token: Secret(""), problem: "\(error)")
+                }
             }
         }
 
@@ -50,7 +59,7 @@ extension Connector {
         let warning = options.expiryWarning ?? configuration.expiryWarning
 
         var entries: [HealthEntry?] = Array(repeating: nil, count: candidates.count)
-        var pendingStates: [(index: Int, candidate: HealthCandidate, report: TokenReport)] = []
+        var pendingStates: [HealthResult] = []
         var scheduler = CredentialScheduler(
             keys: candidates.map(\.credentialKey),
             maxPerKey: options.maxPerCredential
@@ -58,31 +67,39 @@ extension Connector {
         var adapters: [String: any PlatformAdapter] = [:]
         var finished = 0
 
-        try await withThrowingTaskGroup(of: (Int, TokenReport).self) { group in
+        try await withThrowingTaskGroup(of: (Int, HealthCheck).self) { group in
             var running = 0
             while true {
                 // Fill the free slots, within each credential's share.
                 while running < options.concurrency, let index = scheduler.next() {
                     let candidate = candidates[index]
-                    let adapter = try cachedAdapter(for: candidate, transport: gate, cache: &adapters)
                     let context = VerificationContext(
                         now: self.configuration.now(),
                         expiryWarning: warning,
                         knownExpiry: candidate.record.expiresAt
                     )
+                    let adapter: any PlatformAdapter
+                    do {
+                        adapter = try cachedAdapter(for: candidate, transport: gate, cache: &adapters)
+                    } catch {
+                        let check = candidate.unusable("\(error)")
+                        group.addTask { (index, check) }
+                        running += 1
+                        continue
+                    }
                     group.addTask {
                         (index, await candidate.verify(with: adapter, context: context))
                     }
                     running += 1
                 }
 
-                guard let (index, report) = try await group.next() else { break }
+                guard let (index, check) = try await group.next() else { break }
                 running -= 1
                 scheduler.finish(index)
                 finished += 1
                 progress?(finished, candidates.count)
 
-                pendingStates.append((index, candidates[index], report))
+                pendingStates.append(HealthResult(index: index, candidate: candidates[index], check: check))
                 if pendingStates.count >= Self.healthWriteBatch {
                     try await storeHealthStates(pendingStates, into: &entries)
                     pendingStates.removeAll(keepingCapacity: true)
@@ -103,31 +120,41 @@ extension Connector {
     static let healthWriteBatch = 256
 
     /// Stores the states of finished checks in one transaction and turns them into entries.
-    private func storeHealthStates(
-        _ results: [(index: Int, candidate: HealthCandidate, report: TokenReport)],
-        into entries: inout [HealthEntry?]
-    ) async throws {
+    private func storeHealthStates(_ results: [HealthResult], into entries: inout [HealthEntry?]) async throws {
         guard !results.isEmpty else { return }
-        let items = results.map { (record: $0.candidate.record, report: $0.report) }
+        let items = results.map { (record: $0.candidate.record, check: $0.check) }
 
         let accepted = try await write { writer -> [Bool] in
             let now = Date()
             return try items.map { item -> Bool in
-                guard let state = IntegrationState(report: item.report) else { return false }
-                return try writer.recordState(
+                guard let state = item.check.state else { return false }
+                let report = item.check.report
+                let recorded = try writer.recordState(
                     id: item.record.id,
                     state: state,
-                    detail: item.report.detail,
+                    detail: report.detail,
                     credentialVersion: item.record.credentialVersion,
                     at: now
                 )
+                // Imported integrations have no account, expiry or scopes until a check finds them.
+                if recorded, report.status == .valid || report.status == .expiringSoon {
+                    try writer.recordTokenFacts(
+                        id: item.record.id,
+                        credentialVersion: item.record.credentialVersion,
+                        account: report.account,
+                        expiresAt: report.expiresAt,
+                        scopes: report.scopes,
+                        at: now
+                    )
+                }
+                return recorded
             }
         }
 
         for (position, result) in results.enumerated() {
             let record = result.candidate.record
-            let report = result.report
-            let state = IntegrationState(report: report) ?? .unknown
+            let report = result.check.report
+            let state = result.check.state ?? .unknown
             if state != .unknown && !accepted[position] {
                 configuration.log.info(
                     "dropped a health result for a replaced token",
@@ -176,10 +203,28 @@ extension Connector {
     }
 }
 
+/// The outcome of checking one integration: the verification report, and the state it leads to (nil when
+/// the check could not tell).
+struct HealthCheck: Sendable {
+    let report: TokenReport
+    let state: IntegrationState?
+}
+
+/// A finished check waiting to be stored, with the position of its entry in the report.
+struct HealthResult: Sendable {
+    let index: Int
+    let candidate: HealthCandidate
+    let check: HealthCheck
+}
+
 /// An integration to check, with its token read in the same transaction as its record.
 struct HealthCandidate: Sendable {
     let record: IntegrationRecord
+    /// The unsealed token; empty when `problem` is set.
     let token: Secret
+    /// Why the stored integration cannot be checked, such as a token that cannot be unsealed; nil when
+    /// it can.
+    let problem: String?
 
     /// The server and token, which the per-credential limit counts by.
     var credentialKey: String {
@@ -188,17 +233,30 @@ struct HealthCandidate: Sendable {
         return record.platform + " " + (record.baseURL ?? "") + " " + String(hasher.finalize())
     }
 
-    /// Runs the adapter's verification; a record that cannot be read becomes an `unexpectedResponse` report.
-    func verify(with adapter: any PlatformAdapter, context: VerificationContext) async -> TokenReport {
+    /// Runs the adapter's verification; a record that cannot be read or used becomes a `needsAttention`
+    /// check.
+    func verify(with adapter: any PlatformAdapter, context: VerificationContext) async -> HealthCheck {
+        if let problem {
+            return unusable(problem)
+        }
         let location: RepositoryLocation
         let kind: CredentialKind
         do {
             location = try record.location()
             kind = try CredentialKindCoding.decode(record.credentialKind)
         } catch {
-            return TokenReport(status: .unexpectedResponse, detail: "integration '\(record.name)': \(error)")
+            return unusable("\(error)")
         }
-        return await adapter.verify(token: AccessToken(kind: kind, secret: token), at: location, context: context)
+        let report = await adapter.verify(token: AccessToken(kind: kind, secret: token), at: location, context: context)
+        return HealthCheck(report: report, state: IntegrationState(report: report))
+    }
+
+    /// Returns the check of an integration whose stored settings cannot be used, which needs someone to
+    /// fix or remove it. The report's status is `unexpectedResponse` because no platform was asked.
+    func unusable(_ problem: String) -> HealthCheck {
+        let detail = "integration '\(record.name)' cannot be checked: \(problem). Fix it with "
+            + "`xapi-git integration edit \(record.name)` or remove it"
+        return HealthCheck(report: TokenReport(status: .unexpectedResponse, detail: detail), state: .needsAttention)
     }
 }
 

@@ -6,10 +6,14 @@ import XapiStore
 public struct ImportedIntegration: Sendable {
     public var spec: IntegrationSpec
     public var token: AccessToken
+    /// The line of the import file that the entry comes from, which error messages name; nil names the
+    /// entry by its position in the list instead.
+    public var line: Int?
 
-    public init(spec: IntegrationSpec, token: AccessToken) {
+    public init(spec: IntegrationSpec, token: AccessToken, line: Int? = nil) {
         self.spec = spec
         self.token = token
+        self.line = line
     }
 }
 
@@ -20,14 +24,31 @@ extension Connector {
     /// It exists for bulk set-up (migrations and benchmarks), where verifying each token on insert would
     /// take one round of API calls per integration. Each stored integration gets an audit entry.
     ///
+    /// Each entry passes the checks of `addIntegration` that need no network: the name, branch and folder
+    /// rules, a base URL that the platform's adapter accepts (https, or plain http to a loopback host
+    /// only), and a repository name that the adapter can normalize, which is the form stored.
+    ///
     /// - Returns: the number of integrations stored.
-    /// - Throws: `ConnectorError` `.alreadyExists` or `.invalidInput` naming the first bad entry; then
-    ///   nothing is stored.
+    /// - Throws: `ConnectorError` `.alreadyExists` or `.invalidInput` naming the first bad entry by its
+    ///   line (or position) and the problem; then nothing is stored.
     @discardableResult
     public func importIntegrations(_ items: [ImportedIntegration], as actor: String) async throws -> Int {
         var validated: [(spec: IntegrationSpec, token: AccessToken, kind: String)] = []
-        for item in items {
-            validated.append((try item.spec.validated(), item.token, try CredentialKindCoding.encode(item.token.kind)))
+        var names: Set<String> = []
+        for (position, item) in items.enumerated() {
+            let entry = item.line.map { "line \($0)" } ?? "entry \(position + 1)"
+            guard names.insert(item.spec.name).inserted else {
+                throw ConnectorError(
+                    .alreadyExists,
+                    "\(entry) repeats the integration name '\(item.spec.name)', so nothing was imported; "
+                        + "give each integration its own name")
+            }
+            do {
+                validated.append((try importable(item.spec), item.token, try CredentialKindCoding.encode(item.token.kind)))
+            } catch let error as ConnectorError {
+                throw ConnectorError(
+                    error.kind, "\(entry) ('\(item.spec.name)') was not imported, nor was any other: \(error.message)")
+            }
         }
         let prepared = validated
 
@@ -58,5 +79,21 @@ extension Connector {
             }
             return prepared.count
         }
+    }
+
+    /// Returns `spec` as `addIntegration` would store it, without verifying the token: validated, with the
+    /// folder and repository normalized.
+    ///
+    /// - Throws: `ConnectorError` `.invalidInput` when a rule rejects the name, branch, folder, base URL or
+    ///   repository.
+    private func importable(_ spec: IntegrationSpec) throws -> IntegrationSpec {
+        var checked = try spec.validated()
+        let adapter = try adapter(platform: checked.platform, baseURL: checked.baseURL)
+        do {
+            checked.repository = try adapter.normalizedRepository(checked.repository)
+        } catch {
+            throw ConnectorError(.invalidInput, String(describing: error))
+        }
+        return checked
     }
 }

@@ -111,6 +111,19 @@ extension Connector {
         )
         try await recordState(of: record, from: report)
         try await recordPlatformFacts(of: record, from: report)
+        if report.permitsSync {
+            // The account, expiry and scopes as the platform reports them now; an imported integration
+            // has none stored until its first check.
+            try await write { writer in
+                try writer.recordTokenFacts(
+                    id: record.id,
+                    credentialVersion: record.credentialVersion,
+                    account: report.account,
+                    expiresAt: report.expiresAt,
+                    scopes: report.scopes
+                )
+            }
+        }
         return report
     }
 

@@ -86,32 +86,41 @@ extension Connector {
                     )
                 }
                 return PushResult(commit: commit, overwritten: changed.map(\.path), createdFrom: createdFrom)
-            } catch let error as GitError where error.kind == .nonFastForward && attempt < configuration.pushAttempts {
-                configuration.log.info(
-                    "branch moved during the push; rebuilding on the new tip",
-                    ["integration": record.name, "attempt": String(attempt)]
-                )
-                attempt += 1
-            } catch let error as GitError where error.kind == .pushRejected && attempt < configuration.pushAttempts {
-                // A branch that moved after the server advertised the old tip makes git reject the update with
-                // "cannot lock ref … but expected …", the same race as a non-fast-forward. Any other rejection
-                // leaves the branch where it was.
-                let current = try await mirror.fetch(branch: plan.branch, credential: plan.credential, timeout: timeout)
-                guard current != tip else {
+            } catch let error as GitError where error.kind == .nonFastForward || error.kind == .pushRejected {
+                // Another push that moved the branch after the server advertised the old tip makes git reject
+                // the update with "cannot lock ref … is at X but expected Y": the same race as a non-fast-forward.
+                // Any other rejection leaves the branch where it was, so the fetch tells the two apart.
+                if error.kind == .pushRejected {
+                    let current = try await mirror.fetch(branch: plan.branch, credential: plan.credential, timeout: timeout)
+                    guard current != tip else {
+                        throw ConnectorError(
+                            .pushRejected, "the push to \(record.repository) (\(plan.branch)) was refused: \(error.message)"
+                        )
+                    }
+                }
+                guard attempt < configuration.pushAttempts else {
                     throw ConnectorError(
-                        .pushRejected, "the push to \(record.repository) (\(plan.branch)) was refused: \(error.message)"
+                        .pushRejected,
+                        "the push to \(record.repository) (\(plan.branch)) was refused \(attempt) times because other "
+                            + "pushes moved the branch each time; nothing of this sync was pushed; sync again. "
+                            + "Last refusal: \(error.message)"
                     )
                 }
                 configuration.log.info(
                     "branch moved during the push; rebuilding on the new tip",
                     ["integration": record.name, "attempt": String(attempt), "rejection": error.message]
                 )
+                try await Task.sleep(for: Self.pushRetryDelay(after: attempt))
                 attempt += 1
-            } catch let error as GitError where error.kind == .pushRejected || error.kind == .nonFastForward {
-                throw ConnectorError(
-                    .pushRejected, "the push to \(record.repository) (\(plan.branch)) was refused: \(error.message)")
             }
         }
+    }
+
+    /// Returns a random wait before push attempt `attempt + 1`, up to 200 ms doubled per attempt and at most
+    /// 3.2 s. Pushers that lost the same race would otherwise fetch and push again in step and collide again.
+    static func pushRetryDelay(after attempt: Int) -> Duration {
+        let ceiling = 200 << min(max(attempt - 1, 0), 4)
+        return .milliseconds(Int.random(in: ceiling / 4...ceiling))
     }
 
     /// Returns the commit to build on when the plan's branch does not exist on the remote, and the branch it

@@ -12,7 +12,9 @@ public struct ConnectorConfiguration: Sendable {
     public var network: NetworkSettings
     /// A token that expires within this interval is reported as expiring.
     public var expiryWarning: TimeInterval
-    /// How many times a sync rebuilds its commit when the branch moved during the push.
+    /// How many times a sync pushes, rebuilding its commit on the new tip each time another push moved the
+    /// branch first. Every lost race means another push landed, so several syncs to one branch at once need
+    /// about one attempt per sync.
     public var pushAttempts: Int
     public var log: Log
     /// The clock that expiry checks read; tests move it forward instead of waiting.
@@ -24,7 +26,7 @@ public struct ConnectorConfiguration: Sendable {
         keyBase64: String? = nil,
         network: NetworkSettings = NetworkSettings(),
         expiryWarning: TimeInterval = 7 * 24 * 3600,
-        pushAttempts: Int = 3,
+        pushAttempts: Int = 8,
         log: Log = .silent
     ) {
         self.home = home

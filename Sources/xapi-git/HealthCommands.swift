@@ -219,6 +219,6 @@ enum ImportFile {
             branch: try field("branch"),
             folder: object["folder"] as? String ?? ""
         )
-        return ImportedIntegration(spec: spec, token: AccessToken(kind: kind, secret: secret))
+        return ImportedIntegration(spec: spec, token: AccessToken(kind: kind, secret: secret), line: line)
     }
 }

@@ -49,16 +49,18 @@ struct WorkflowTests {
         let historyBefore = try await fixture.connector.stateHistory(named: "specs", as: fixture.owner)
         let auditBefore = try await fixture.connector.auditEntries(limit: 100, as: fixture.owner)
 
-        let failing: [IntegrationChanges] = [
-            IntegrationChanges(branch: "no-such-branch"),
-            IntegrationChanges(repository: fixture.repositoryOwner + "/no-such-repository"),
+        // A missing branch fails as not found (exit code 6), a repository the token cannot see as a failed
+        // verification (exit code 5).
+        let failing: [(IntegrationChanges, ConnectorError.Kind)] = [
+            (IntegrationChanges(branch: "no-such-branch"), .notFound),
+            (IntegrationChanges(repository: fixture.repositoryOwner + "/no-such-repository"), .verificationFailed),
         ]
-        for changes in failing {
+        for (changes, expectedKind) in failing {
             await #expect {
                 _ = try await fixture.connector.reviewEdit(named: "specs", changes: changes, as: fixture.owner)
             } throws: { error in
                 guard let error = error as? ConnectorError else { return false }
-                return error.kind == .verificationFailed && error.message.contains("was not changed")
+                return error.kind == expectedKind && error.message.contains("was not changed")
             }
         }
 
