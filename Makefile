@@ -27,7 +27,7 @@ fuzz: deps
 bench-sync: deps
 	@[ -x /usr/bin/time ] || $$([ "$$(id -u)" -eq 0 ] || echo sudo) apt-get install -y -qq --no-install-recommends time
 	swift build -c release --product xapi-git $(SWIFT_FLAGS)
-	scripts/bench-sync --binary .build/release/xapi-git
+	scripts/bench-sync --binary "$$(swift build -c release --show-bin-path $(SWIFT_FLAGS))/xapi-git"
 
 # Batch health against the lab with 50 ms latency: 1,000 and 10,000 integrations, beside curl --parallel.
 bench-health: deps
