@@ -27,7 +27,7 @@ extension Connector {
     /// - Throws: `.notFound` when `name` has no integration, no recorded sync, or the branch is missing.
     public func pull(_ name: TargetName, as actor: String) async throws -> PullOutcome {
         let (record, token, lastSync) = try await read { reader in
-            try self.authorize(actor, for: .sync, in: reader)
+            try self.authorize(actor, for: .read, in: reader)
             let target = try self.requireTarget(name, in: reader)
             guard let integrationID = target.integrationID, let record = try reader.integration(id: integrationID)
             else {

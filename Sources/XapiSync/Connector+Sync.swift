@@ -77,6 +77,7 @@ extension Connector {
             }
             return (target, record, try reader.token(for: record), try reader.syncedBlobs(integrationID: record.id))
         }
+        let writtenBefore = try await blobsWritten(for: target)
         try await refuseIfExpired(record)
 
         let writes = try repositoryWrites(files, folder: record.folder)
@@ -101,6 +102,7 @@ extension Connector {
             remoteURL: access.url,
             credential: credential,
             lastSynced: lastSynced,
+            writtenBefore: writtenBefore,
             options: options,
             message: options.message.flatMap { $0.trimmingWhitespaceAndNewlines().isEmpty ? nil : $0 } ?? "Sync \(name) from xapi-git",
             author: GitSignature(name: actor, email: "\(actor)@users.xapi-git.invalid", date: Date())
@@ -140,12 +142,13 @@ extension Connector {
                 actor: actor,
                 at: Date()
             )
-            // NOTE: in pull request mode these are the sync branch's blobs, so a direct sync to the integration's
-            // branch before the pull request is merged reports the files as changed there.
-            try writer.setSyncedBlobs(
-                integrationID: record.id,
-                Dictionary(syncedFiles.map { ($0.path, $0.blob) }, uniquingKeysWith: { _, last in last })
-            )
+            // The synced blobs describe the integration's branch, which a pull request sync does not change.
+            if !options.viaPullRequest {
+                try writer.setSyncedBlobs(
+                    integrationID: record.id,
+                    Dictionary(syncedFiles.map { ($0.path, $0.blob) }, uniquingKeysWith: { _, last in last })
+                )
+            }
             try writer.appendAudit(
                 actor: actor,
                 action: pushed.overwritten.isEmpty ? "sync" : "sync.overwrite",
@@ -214,5 +217,22 @@ extension Connector {
         } catch let error as StoreError {
             throw ConnectorError(error)
         }
+    }
+}
+
+extension Connector {
+    /// Every blob id that earlier syncs of `target` wrote, by repository path, through any integration and
+    /// to any branch: content found on the branch that xapi-git itself wrote for this API version or model
+    /// (a merged pull request, or a sync through another integration of the same repository) is no
+    /// conflict.
+    func blobsWritten(for target: TargetRecord) async throws -> [String: Set<String>] {
+        let syncs = try await read { reader in try reader.syncs(targetID: target.id, limit: 1000) }
+        var written: [String: Set<String>] = [:]
+        for sync in syncs {
+            for file in sync.files {
+                written[file.path, default: []].insert(file.blob)
+            }
+        }
+        return written
     }
 }

@@ -17,6 +17,8 @@ struct PushPlan: Sendable {
     let credential: GitCredential
     /// The blob id that the last sync through the integration wrote, by repository path.
     let lastSynced: [String: String]
+    /// Every blob id that earlier syncs of the same API version or model wrote, by repository path.
+    let writtenBefore: [String: Set<String>]
     let options: SyncOptions
     let message: String
     let author: GitSignature
@@ -181,6 +183,9 @@ extension Connector {
         for (write, blob) in zip(plan.writes, plan.blobs) {
             let current = onBranch[write.path]
             if current == blob {
+                continue
+            }
+            if let current, plan.writtenBefore[write.path]?.contains(current.hex) == true {
                 continue
             }
             switch (current, plan.lastSynced[write.path]) {

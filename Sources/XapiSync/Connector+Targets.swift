@@ -37,7 +37,7 @@ extension Connector {
         try await refuseIfExpired(record)
 
         let report = try await verify(record, token: token)
-        let branchToCreate = report.status == .branchNotFound && report.canPush == true
+        let branchToCreate = report.status == .branchNotFound && report.canPush != false
         guard report.permitsSync || branchToCreate else {
             let kind = ConnectorError.Kind.failedVerification(report, storedToken: true)
             throw ConnectorError(
@@ -68,7 +68,10 @@ extension Connector {
             try self.authorize(actor, for: .read, in: reader)
             let target = try self.requireTarget(name, in: reader)
             let integration = try target.integrationID.flatMap { try reader.integration(id: $0) }
-            return TargetView(name: name, integration: integration, lastSync: try reader.lastSync(targetID: target.id))
+            // The last sync that pushed a commit, so that an unchanged sync after it does not hide the commit.
+            let recent = try reader.syncs(targetID: target.id, limit: 100)
+            let lastSync = recent.first { $0.commitID != nil } ?? recent.first
+            return TargetView(name: name, integration: integration, lastSync: lastSync)
         }
     }
 

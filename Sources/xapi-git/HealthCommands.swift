@@ -43,7 +43,7 @@ enum HealthCommands {
         } else {
             invocation.output.table(
                 ["NAME", "PLATFORM", "REPOSITORY", "STATE", "EXPIRES", "DETAIL"],
-                shown.map { [$0.name, $0.platform, $0.repository, $0.state.rawValue, Render.date($0.expiresAt), $0.detail] }
+                shown.map { [$0.name, $0.platform, $0.repository, $0.state.rawValue, Render.expiry($0.expiresAt), $0.detail] }
             )
             invocation.output.line(summary(report))
         }

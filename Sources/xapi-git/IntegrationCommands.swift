@@ -88,7 +88,7 @@ enum IntegrationCommands {
         } else {
             invocation.output.table(
                 ["NAME", "PLATFORM", "REPOSITORY", "BRANCH", "STATE", "EXPIRES"],
-                records.map { [$0.name, $0.platform, $0.repository, $0.branch, $0.state.rawValue, Render.date($0.expiresAt)] }
+                records.map { [$0.name, $0.platform, $0.repository, $0.branch, $0.state.rawValue, Render.expiry($0.expiresAt)] }
             )
         }
     }
@@ -171,7 +171,7 @@ enum IntegrationCommands {
 
         let updated = try await connector.applyReconnect(review, as: actor)
         if !output.json {
-            output.line("reconnected \(updated.name): state \(updated.state.rawValue), token expires \(Render.date(updated.expiresAt))")
+            output.line("reconnected \(updated.name): state \(updated.state.rawValue), token expires \(Render.expiry(updated.expiresAt))")
         }
     }
 

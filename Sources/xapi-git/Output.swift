@@ -47,6 +47,13 @@ enum Render {
         return ISO8601DateFormatter().string(from: date)
     }
 
+    /// A token's expiry. A missing date means either that the token never expires or that the platform
+    /// does not report expiry (Bitbucket, Data Center), and the two cannot be told apart.
+    static func expiry(_ date: Date?) -> String {
+        guard let date else { return "not reported" }
+        return ISO8601DateFormatter().string(from: date)
+    }
+
     static func report(_ report: TokenReport) -> [String: Any] {
         var object: [String: Any] = [
             "status": report.status.rawValue,
@@ -68,7 +75,7 @@ enum Render {
         var lines = [
             "status:    \(report.status.rawValue)",
             "account:   \(report.account ?? "unknown")",
-            "expires:   \(date(report.expiresAt))",
+            "expires:   \(expiry(report.expiresAt))",
             "scopes:    \(report.scopes.isEmpty ? "none reported" : report.scopes.joined(separator: ", "))",
             "can push:  \(report.canPush.map { $0 ? "yes" : "no" } ?? "unknown")",
         ]
@@ -116,7 +123,7 @@ enum Render {
             "branch:     \(record.branch)",
             "folder:     \(record.folder.isEmpty ? "(repository root)" : record.folder)",
             "account:    \(record.account ?? "unknown")",
-            "expires:    \(date(record.expiresAt))",
+            "expires:    \(expiry(record.expiresAt))",
             "scopes:     \(record.scopes.isEmpty ? "none reported" : record.scopes.joined(separator: ", "))",
             "state:      \(record.state.rawValue)" + (record.stateDetail.isEmpty ? "" : " (\(record.stateDetail))"),
         ]

@@ -50,26 +50,9 @@ import XapiCore
     }
 
     /// Runs the binary with exactly `environment`, for tests that must remove a variable `CommandRunner` sets.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> CommandRunner.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-
-        let errorData = DataCollector(errors.fileHandleForReading)
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandRunner.Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outputData, as: UTF8.self),
-            stderr: String(decoding: errorData.finish(), as: UTF8.self)
-        )
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> CommandRunner.Result {
+        let child = try await ChildProcess.run(CommandRunner.binary, arguments, input: Data(), environment: environment)
+        return CommandRunner.Result(status: child.status, stdout: child.outputText, stderr: child.errorText)
     }
 
     static func fileMode(_ path: String) throws -> Int {
@@ -187,8 +170,8 @@ import XapiCore
         ]) { $1 }
         try Data("openapi: 3.0.3\ninfo: {title: NoCA, version: '1'}\npaths: {}\n".utf8).write(to: setup.spec)
 
-        let api = try Self.run(["integration", "verify", "docs"], environment: environment)
-        let git = try Self.run(["sync", "shop/orders@v1", "--file", setup.spec.path], environment: environment)
+        let api = try await Self.run(["integration", "verify", "docs"], environment: environment)
+        let git = try await Self.run(["sync", "shop/orders@v1", "--file", setup.spec.path], environment: environment)
 
         for (name, result) in [("API", api), ("Git", git)] {
             #expect(result.status != 0, "\(name) call succeeded without the lab CA")

@@ -36,7 +36,7 @@ struct SyncTests {
         await #expect(try fixture.commitCount() == before + 1)
 
         let view = try await fixture.connector.target(target, as: fixture.owner)
-        #expect(view.lastSync?.commitID == nil)
+        #expect(view.lastSync?.commitID == outcome.commit)
         #expect(view.integration?.name == "specs")
     }
 
