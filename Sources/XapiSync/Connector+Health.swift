@@ -124,11 +124,17 @@ extension Connector {
         guard !results.isEmpty else { return }
         let items = results.map { (record: $0.candidate.record, check: $0.check) }
 
+        let storedWarning = configuration.expiryWarning
         let accepted = try await write { writer -> [Bool] in
             let now = Date()
             return try items.map { item -> Bool in
-                guard let state = item.check.state else { return false }
+                guard var state = item.check.state else { return false }
                 let report = item.check.report
+                // `--expiring-within` widens what this run reports, not what is stored: the stored state
+                // keeps using the configured warning window.
+                if state == .expiring, let expiry = report.expiresAt, expiry > now.addingTimeInterval(storedWarning) {
+                    state = .active
+                }
                 let recorded = try writer.recordState(
                     id: item.record.id,
                     state: state,

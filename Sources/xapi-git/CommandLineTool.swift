@@ -3,10 +3,17 @@ import XapiSync
 
 /// Finds the command for a command line, runs it, and turns its errors into messages and exit codes.
 struct CommandLineTool {
+    /// The version `--version` prints.
+    static let version = "0.1.0"
+
     let commands: [Command]
 
     func run(_ arguments: [String], environment: [String: String]) async -> ExitCode {
         let (leadingOptions, words) = Self.splitLeadingGlobalOptions(arguments)
+        if words == ["--version"] {
+            print("xapi-git \(Self.version)")
+            return .success
+        }
         if words.isEmpty || words == ["--help"] || words == ["help"] || words == ["-h"] {
             printHelp()
             return words.isEmpty ? .usage : .success

@@ -52,7 +52,15 @@ enum PullOutput {
             }
         }
 
-        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw UsageError("--out '\(folder)' is a file; name a folder, which is created when missing")
+        }
+        do {
+            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw UsageError("the folder '\(folder)' given with --out cannot be created; choose a writable folder")
+        }
         let root = URL(fileURLWithPath: folder, isDirectory: true)
 
         var written: [String] = []

@@ -79,7 +79,13 @@ enum TokenInput {
         case (.bitbucketDataCenter, "project-token"), (.bitbucketDataCenter, "repository-token"):
             return .dataCenterBearerToken
         default:
-            throw UsageError("--credential '\(choice)' does not apply to \(platform.displayName)")
+            let kinds: String
+            switch platform {
+            case .bitbucket: kinds = "api-token (with --email), access-token, app-password (with --username)"
+            case .bitbucketDataCenter: kinds = "personal, project-token, repository-token"
+            case .github, .gitlab: kinds = "access-token, or none"
+            }
+            throw UsageError("--credential '\(choice)' does not apply to \(platform.displayName); use \(kinds)")
         }
     }
 }
