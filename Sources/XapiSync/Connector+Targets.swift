@@ -85,7 +85,7 @@ extension Connector {
         return target
     }
 
-    /// Throws `.integrationExpired` when the stored state or expiry says the token is no longer usable.
+    /// Throws `.integrationExpired` when the stored state or expiry shows that the token is no longer usable.
     func refuseIfExpired(_ record: IntegrationRecord) async throws {
         let expiredByDate = record.expiresAt.map { $0 <= configuration.now() } ?? false
         guard record.state == .expired || expiredByDate else { return }

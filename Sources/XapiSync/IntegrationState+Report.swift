@@ -2,8 +2,8 @@ public import XapiPlatforms
 import XapiStore
 
 extension IntegrationState {
-    /// The state a verification leads to, or nil when the check could not tell (network trouble, rate
-    /// limits, a server that answered nonsense): such a result leaves the stored state alone.
+    /// Creates the state a verification leads to. It is nil when the check was inconclusive (network
+    /// trouble, a rate limit, a malformed response), because such a result must leave the stored state alone.
     init?(report: TokenReport) {
         switch report.status {
         case .valid: self = .active
@@ -18,15 +18,15 @@ extension IntegrationState {
 }
 
 extension TokenReport {
-    /// Whether the report says the token itself no longer works, as opposed to a problem with access.
+    /// Whether the token itself no longer works (expired, revoked or unknown), as opposed to a problem with access.
     var tokenIsDead: Bool {
         status == .expired || status == .revoked || status == .invalid
     }
 }
 
 extension ConnectorError.Kind {
-    /// The kind of error for a verification that does not permit a sync, so that the exit code tells
-    /// a dead token, a missing branch, a refused permission and a network problem apart.
+    /// Returns the kind of error for a verification that does not permit a sync, so that the exit code
+    /// separates a dead token, a missing branch, a refused permission and a network problem.
     ///
     /// - Parameter storedToken: whether the token is an integration's stored one; a dead stored token
     ///   means the integration has expired, while a dead new token simply fails verification.
