@@ -48,6 +48,16 @@ public final class Connector: Sendable {
         try GitTransport.configure(configuration.network)
     }
 
+    /// Opens a connector like `init(configuration:)`, on a thread of its own: opening the store and
+    /// reading the key file are blocking calls that must not hold one of Swift's cooperative threads.
+    public static func open(_ configuration: ConnectorConfiguration) async throws -> Connector {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Connector(configuration: configuration) })
+            }
+        }
+    }
+
     // MARK: - Shared steps
 
     /// Returns the adapter for an integration's platform and server.

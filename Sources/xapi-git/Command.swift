@@ -1,3 +1,4 @@
+import Foundation
 import XapiSync
 
 /// One subcommand: its words, its options, its help, and what it runs.
@@ -17,7 +18,17 @@ struct Invocation: Sendable {
     let global: GlobalOptions
     let output: Output
 
-    func connector() throws -> Connector { try global.makeConnector() }
+    func connector() async throws -> Connector { try await global.makeConnector() }
 
     func actor() throws -> String { try global.requireActor() }
+}
+
+/// Runs blocking file work on a thread of its own, so that it never holds one of Swift's cooperative
+/// threads (there are only as many as cores).
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
 }

@@ -43,7 +43,7 @@ struct GlobalOptions: Sendable {
         return actor
     }
 
-    func makeConnector() throws -> Connector {
+    func makeConnector() async throws -> Connector {
         let log = Log(minimumLevel: verbose ? .debug : .warning) { level, message, metadata in
             let details = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let line = "xapi-git: \(level): \(message)" + (details.isEmpty ? "" : " \(details)") + "\n"
@@ -58,6 +58,6 @@ struct GlobalOptions: Sendable {
             network: network,
             log: log
         )
-        return try Connector(configuration: configuration)
+        return try await Connector.open(configuration)
     }
 }

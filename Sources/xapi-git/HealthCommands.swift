@@ -22,7 +22,7 @@ enum HealthCommands {
         flagOptions: ["only-unhealthy"]
     ) { invocation in
         let options = try healthOptions(invocation.arguments)
-        let connector = try invocation.connector()
+        let connector = try await invocation.connector()
         let actor = try invocation.actor()
 
         let showsProgress = isatty(STDERR_FILENO) == 1

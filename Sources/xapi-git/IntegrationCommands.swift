@@ -36,7 +36,7 @@ enum IntegrationCommands {
         let kind = try TokenInput.kind(arguments, platform: platform) ?? .accessToken
         let secret = try TokenInput.read(arguments, environment: invocation.global.environment)
 
-        let connector = try invocation.connector()
+        let connector = try await invocation.connector()
         do {
             let (record, report) = try await connector.addIntegration(
                 spec,
@@ -100,7 +100,7 @@ enum IntegrationCommands {
         flagOptions: ["history"]
     ) { invocation in
         let name = try invocation.arguments.single("NAME")
-        let connector = try invocation.connector()
+        let connector = try await invocation.connector()
         let actor = try invocation.actor()
         let record = try await connector.integration(named: name, as: actor)
         let history = invocation.arguments.has("history") ? try await connector.stateHistory(named: name, as: actor) : nil
@@ -133,7 +133,7 @@ enum IntegrationCommands {
         let arguments = invocation.arguments
         let name = try arguments.single("NAME")
         let secret = try TokenInput.read(arguments, environment: invocation.global.environment)
-        let connector = try invocation.connector()
+        let connector = try await invocation.connector()
         let actor = try invocation.actor()
 
         let current = try await connector.integration(named: name, as: actor)
@@ -221,7 +221,7 @@ extension IntegrationCommands {
         guard changes != IntegrationChanges() else {
             throw UsageError("pass at least one detail to change: --name, --repo, --branch, --folder or --base-url")
         }
-        let connector = try invocation.connector()
+        let connector = try await invocation.connector()
         let actor = try invocation.actor()
 
         let review: EditReview
@@ -262,7 +262,7 @@ extension IntegrationCommands {
     ) { invocation in
         let arguments = invocation.arguments
         let name = try arguments.single("NAME")
-        let connector = try invocation.connector()
+        let connector = try await invocation.connector()
         let actor = try invocation.actor()
 
         let review = try await connector.reviewRemoval(named: name, as: actor)

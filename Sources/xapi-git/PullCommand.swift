@@ -14,7 +14,8 @@ extension SyncCommands {
         let folder = try arguments.required("out")
 
         let outcome = try await invocation.connector().pull(name, as: try invocation.actor())
-        let written = try PullOutput.write(outcome.files, into: folder)
+        let files = outcome.files
+        let written = try await onOwnThread { try PullOutput.write(files, into: folder) }
 
         if invocation.output.json {
             invocation.output.printJSON([

@@ -33,7 +33,9 @@ enum SyncCommands {
             options.maxFileSize = bytes
         }
 
-        let files = try SyncInput.read(paths, root: arguments.value("root"), maxFileSize: options.maxFileSize)
+        let root = arguments.value("root")
+        let maxFileSize = options.maxFileSize
+        let files = try await onOwnThread { try SyncInput.read(paths, root: root, maxFileSize: maxFileSize) }
         let outcome = try await invocation.connector().sync(
             name, files: files, options: options, as: try invocation.actor())
         printOutcome(outcome, output: invocation.output)
