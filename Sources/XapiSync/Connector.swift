@@ -23,13 +23,21 @@ public final class Connector: Sendable {
     public init(configuration: ConnectorConfiguration) throws {
         self.configuration = configuration
 
+        let storeFile = configuration.home + "/store.db"
+        if !configuration.createsStore && !FileManager.default.fileExists(atPath: storeFile) {
+            throw ConnectorError(
+                .notInitialized,
+                "\(configuration.home) has no xapi-git store yet; check --home or XAPI_GIT_HOME, or create an "
+                    + "organization there with `xapi-git org init --owner USER`"
+            )
+        }
+
         let key: SealingKey
         do {
             if let base64 = configuration.keyBase64 {
                 key = try SealingKey(base64: base64)
             } else {
                 let keyFile = configuration.resolvedKeyFile
-                let storeFile = configuration.home + "/store.db"
                 if FileManager.default.fileExists(atPath: storeFile) && !FileManager.default.fileExists(atPath: keyFile) {
                     throw ConnectorError(
                         .failed,

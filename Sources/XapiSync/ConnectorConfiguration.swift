@@ -17,6 +17,9 @@ public struct ConnectorConfiguration: Sendable {
     /// about one attempt per sync.
     public var pushAttempts: Int
     public var log: Log
+    /// Whether opening creates the store and the sealing key when the home has none yet. Commands other
+    /// than setting up an organization pass false, so that a mistyped home is reported instead of filled.
+    public var createsStore: Bool = true
     /// The clock that expiry checks read; tests move it forward instead of waiting.
     public var now: @Sendable () -> Date = { Date() }
 

@@ -18,7 +18,9 @@ struct Invocation: Sendable {
     let global: GlobalOptions
     let output: Output
 
-    func connector() async throws -> Connector { try await global.makeConnector() }
+    func connector(createsStore: Bool = false) async throws -> Connector {
+        try await global.makeConnector(createsStore: createsStore)
+    }
 
     func actor() throws -> String { try global.requireActor() }
 }

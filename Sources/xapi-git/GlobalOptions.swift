@@ -43,7 +43,9 @@ struct GlobalOptions: Sendable {
         return actor
     }
 
-    func makeConnector() async throws -> Connector {
+    /// Opens the connector. Only `org init` passes `createsStore`; every other command reports a home
+    /// without a store instead of creating one.
+    func makeConnector(createsStore: Bool = false) async throws -> Connector {
         let log = Log(minimumLevel: verbose ? .debug : .warning) { level, message, metadata in
             let details = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let line = "xapi-git: \(level): \(message)" + (details.isEmpty ? "" : " \(details)") + "\n"
@@ -51,13 +53,14 @@ struct GlobalOptions: Sendable {
         }
         var network = NetworkSettings(caFile: caFile)
         network.operationTimeout = .seconds(timeoutSeconds)
-        let configuration = ConnectorConfiguration(
+        var configuration = ConnectorConfiguration(
             home: home,
             keyFile: environment["XAPI_GIT_KEY_FILE"],
             keyBase64: environment["XAPI_GIT_KEY"],
             network: network,
             log: log
         )
+        configuration.createsStore = createsStore
         return try await Connector.open(configuration)
     }
 }

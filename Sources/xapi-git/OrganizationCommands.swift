@@ -10,7 +10,7 @@ enum OrganizationCommands {
             valueOptions: ["owner"]
         ) { invocation in
             let owner = try invocation.arguments.required("owner")
-            try await invocation.connector().initializeOrganization(owner: owner)
+            try await invocation.connector(createsStore: true).initializeOrganization(owner: owner)
             invocation.output.line("organization created; \(owner) is its owner")
         }
     ]

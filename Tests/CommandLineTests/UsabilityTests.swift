@@ -90,6 +90,17 @@ struct UsabilityTests {
         #expect(stored.standardOutput == (try Data(contentsOf: spec)))
     }
 
+    @Test("new home is not filled by reads")
+    func newHomeNotFilledByReads() async throws {
+        let runner = CommandRunner(lab: try Lab.shared(), actor: "olivia")
+
+        let listed = try await runner.execute(["member", "list"])
+        #expect(listed.status == 2)
+        #expect(listed.stderr.contains("org init"))
+        #expect(!FileManager.default.fileExists(atPath: runner.home + "/store.db"))
+        #expect(!FileManager.default.fileExists(atPath: runner.home + "/sealing.key"))
+    }
+
     @Test("api show prints JSON")
     func apiShowPrintsJSON() async throws {
         let runner = CommandRunner(lab: try Lab.shared(), actor: "olivia")
