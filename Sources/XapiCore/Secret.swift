@@ -23,12 +23,12 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 
     public var isEmpty: Bool { bytes.isEmpty }
 
-    /// The secret's UTF-8 text, for the one call that sends it.
+    /// Returns the secret's UTF-8 text, for the one call that sends it.
     public func revealed() -> String {
         String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The secret's bytes, for sealing and for searching output in leak tests.
+    /// Returns the secret's bytes, for sealing and for searching output in leak tests.
     public func revealedBytes() -> [UInt8] {
         bytes
     }
@@ -38,7 +38,7 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 }
 
 extension String {
-    /// The string without leading and trailing spaces, tabs and line ends (no Foundation needed).
+    /// Returns the string without leading and trailing spaces, tabs and line ends (no Foundation needed).
     public func trimmingWhitespaceAndNewlines() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),

@@ -45,13 +45,13 @@ public struct HTTPHeaders: Sendable, Sequence {
         self.fields = fields
     }
 
-    /// The first value of the header `name`, or nil.
+    /// Returns the first value of the header `name`, or nil.
     public subscript(name: String) -> String? {
         let wanted = name.lowercased()
         return fields.first { $0.name.lowercased() == wanted }?.value
     }
 
-    /// Every value of the header `name`, in order of arrival.
+    /// Returns every value of the header `name`, in order of arrival.
     public func values(_ name: String) -> [String] {
         let wanted = name.lowercased()
         return fields.filter { $0.name.lowercased() == wanted }.map(\.value)

@@ -93,7 +93,7 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     /// Whether the host is the loopback interface: `localhost`, `127.0.0.0/8` or `[::1]`.
     public var isLoopback: Bool { Self.isLoopback(host) }
 
-    /// The same server with another path, for sibling hosts such as GitHub's API host.
+    /// Returns the same server with another path, for sibling hosts such as GitHub's API host.
     func replacingPath(_ newPath: String) -> BaseURL {
         BaseURL(scheme: scheme, host: host, port: port, path: newPath)
     }
@@ -114,7 +114,7 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
         text[..<(text.firstIndex { $0 == "?" || $0 == "#" } ?? text.endIndex)]
     }
 
-    /// Whether `host` is one of the loopback names the HTTP transport also accepts plain http for.
+    /// Returns whether `host` is one of the loopback names that the HTTP transport also accepts plain http for.
     private static func isLoopback(_ host: String) -> Bool {
         ["localhost", "127.0.0.1", "[::1]"].contains(host)
     }

@@ -3,15 +3,15 @@ public import XapiCore
 
 /// The verdict on a token for one repository and branch, from the platform's REST API.
 public struct TokenReport: Sendable, Codable, Equatable {
-    /// What the verification found, the most serious finding first.
+    /// The outcome of a verification; the cases are listed from the best to the most serious.
     public enum Status: String, Sendable, Codable, CaseIterable {
         /// The token works and may push to the branch.
         case valid
         /// The token works but expires within the warning window.
         case expiringSoon = "expiring-soon"
-        /// The token's expiry has passed, or the platform says it expired.
+        /// The token's expiry has passed, or the platform reports it as expired.
         case expired
-        /// The platform says the token was revoked.
+        /// The platform reports that the token was revoked.
         case revoked
         /// The platform does not accept the token at all.
         case invalid
@@ -25,22 +25,22 @@ public struct TokenReport: Sendable, Codable, Equatable {
         case ssoRequired = "sso-required"
         /// The account that owns the token is blocked.
         case accountBlocked = "account-blocked"
-        /// The platform rate-limited the check; `retryAt` tells when to try again.
+        /// The platform rate-limited the check, and `retryAt` is when to try again.
         case rateLimited = "rate-limited"
-        /// The server could not be reached, or it did not answer in time.
+        /// The server could not be reached, or it did not respond in time.
         case unreachable
         /// The TLS handshake failed: an untrusted, expired or mismatched certificate.
         case tlsFailure = "tls-failure"
-        /// The server answered in a way the adapter does not understand.
+        /// The server sent a response the adapter cannot parse, such as malformed JSON.
         case unexpectedResponse = "unexpected-response"
     }
 
     public var status: Status
     /// One sentence on what was found and, when something is wrong, what to do.
     public var detail: String
-    /// The login or username that owns the token, when the platform told it.
+    /// The login or username that owns the token, when the platform reports it.
     public var account: String?
-    /// When the token expires; nil when it never expires or the platform does not say.
+    /// The token's expiry date, or nil when it never expires or the platform does not report it.
     public var expiresAt: Date?
     /// The scopes or permissions the platform reports for the token.
     public var scopes: [String]
@@ -98,13 +98,13 @@ public struct TokenReport: Sendable, Codable, Equatable {
     }
 }
 
-/// What a verification needs besides the token: the clock, the warning window, and what the store
-/// already knows about the token.
+/// The inputs of a verification besides the token: the clock, the warning window, and the expiry the
+/// store recorded for the token.
 public struct VerificationContext: Sendable {
     public var now: Date
     /// A token that expires within this interval is reported as expiring soon.
     public var expiryWarning: TimeInterval
-    /// The expiry recorded when the token was last verified. Platforms such as GitHub answer 401 for
+    /// The expiry recorded when the token was last verified. Platforms such as GitHub return 401 for
     /// expired and invalid tokens alike, so a 401 after this date is reported as expired.
     public var knownExpiry: Date?
 
@@ -134,8 +134,8 @@ public struct GitAccess: Sendable {
     }
 }
 
-/// A platform adapter: verifies tokens over the platform's REST API and tells how to reach the
-/// repository with Git.
+/// A platform adapter, which verifies tokens over the platform's REST API and returns the URL and
+/// credential for reaching the repository with Git.
 public protocol PlatformAdapter: Sendable {
     var platform: Platform { get }
 

@@ -69,7 +69,7 @@ struct EditedDetails: Sendable, Equatable {
         baseURL = record.baseURL
     }
 
-    /// The side-by-side list of the details that differ from `record`.
+    /// Returns the side-by-side list of the details that differ from `record`.
     func changes(from record: IntegrationRecord) -> [FieldChange] {
         let pairs: [(String, String, String)] = [
             ("name", record.name, name),

@@ -8,8 +8,8 @@ extension Connector {
     /// Checks the tokens of every integration (or those on `options.platform`) concurrently, records the
     /// states found, and returns one entry per integration.
     ///
-    /// All checks share one `MultiplexedHTTPClient` behind a `RateLimitGate`: after a host rate-limits a
-    /// token, no further call with that token goes to that host until the reset time, and the integrations
+    /// All checks share one `MultiplexedHTTPClient` behind a `RateLimitGate`. After a host rate-limits a
+    /// token, no further call with that token goes to that host until the reset time. The integrations
     /// left unchecked are reported as `unknown` ("rate limited until T"), never as expired. States are
     /// stored with the credential version read at the start, so the result for a token that was replaced
     /// during the batch is dropped. A check that succeeds also stores the token's account, expiry and
@@ -181,7 +181,7 @@ extension Connector {
         }
     }
 
-    /// The detail of an entry: the report's, led by "rate limited until T" for a rate limit.
+    /// Returns the detail of an entry: the report's, led by "rate limited until T" for a rate limit.
     static func healthDetail(_ report: TokenReport) -> String {
         guard report.status == .rateLimited else { return report.detail }
         let until = report.retryAt.map { ISO8601DateFormatter().string(from: $0) } ?? "an unknown time"
@@ -228,8 +228,8 @@ struct HealthCandidate: Sendable {
     let record: IntegrationRecord
     /// The unsealed token; empty when `problem` is set.
     let token: Secret
-    /// Why the stored integration cannot be checked, such as a token that cannot be unsealed; nil when
-    /// it can.
+    /// The reason the stored integration cannot be checked, such as a token that cannot be unsealed, or
+    /// nil when it can be checked.
     let problem: String?
 
     /// The server and token, which the per-credential limit counts by.
@@ -290,7 +290,7 @@ struct CredentialScheduler {
         }
     }
 
-    /// The next integration to check, or nil when none may start now.
+    /// Returns the next integration to check, or nil when none may start now.
     mutating func next() -> Int? {
         while readyHead < ready.count {
             let key = ready[readyHead]

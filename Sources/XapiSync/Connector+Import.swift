@@ -6,8 +6,8 @@ import XapiStore
 public struct ImportedIntegration: Sendable {
     public var spec: IntegrationSpec
     public var token: AccessToken
-    /// The line of the import file that the entry comes from, which error messages name; nil names the
-    /// entry by its position in the list instead.
+    /// The line of the import file that the entry comes from, for error messages. When it is nil, messages
+    /// name the entry by its position in the list.
     public var line: Int?
 
     public init(spec: IntegrationSpec, token: AccessToken, line: Int? = nil) {
@@ -24,9 +24,10 @@ extension Connector {
     /// It exists for bulk set-up (migrations and benchmarks), where verifying each token on insert would
     /// take one round of API calls per integration. Each stored integration gets an audit entry.
     ///
-    /// Each entry passes the checks of `addIntegration` that need no network: the name, branch and folder
-    /// rules, a base URL that the platform's adapter accepts (https, or plain http to a loopback host
-    /// only), and a repository name that the adapter can normalize, which is the form stored.
+    /// Each entry passes the checks of `addIntegration` that need no network. These are the name, branch
+    /// and folder rules, and a base URL that the platform's adapter accepts (https, or plain http to a
+    /// loopback host only). The repository name must be one the adapter can normalize, and the normalized
+    /// form is stored.
     ///
     /// - Returns: the number of integrations stored.
     /// - Throws: `ConnectorError` `.alreadyExists` or `.invalidInput` naming the first bad entry by its

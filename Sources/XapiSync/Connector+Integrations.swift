@@ -184,7 +184,7 @@ extension Connector {
         return accepted
     }
 
-    /// All integrations, by name.
+    /// Returns all integrations, by name.
     public func integrations(as actor: String) async throws -> [IntegrationRecord] {
         try await read { reader in
             try self.authorize(actor, for: .read, in: reader)
@@ -192,7 +192,7 @@ extension Connector {
         }
     }
 
-    /// The integration named `name`.
+    /// Returns the integration named `name`.
     public func integration(named name: String, as actor: String) async throws -> IntegrationRecord {
         try await read { reader in
             try self.authorize(actor, for: .read, in: reader)
@@ -212,7 +212,7 @@ extension Connector {
 }
 
 extension IntegrationRecord {
-    /// The repository and branch this integration writes to.
+    /// Returns the repository and branch this integration writes to.
     public func location() throws -> RepositoryLocation {
         guard let platform = Platform(rawValue: platform) else {
             throw ConnectorError(.failed, "integration '\(name)' names an unknown platform '\(self.platform)'")

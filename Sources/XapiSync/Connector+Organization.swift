@@ -63,7 +63,7 @@ extension Connector {
         }
     }
 
-    /// All members with their roles.
+    /// Returns all members with their roles.
     public func members(as actor: String) async throws -> [MemberRecord] {
         try await read { reader in
             try self.authorize(actor, for: .read, in: reader)
@@ -71,7 +71,7 @@ extension Connector {
         }
     }
 
-    /// The newest `limit` audit entries, newest first.
+    /// Returns the newest `limit` audit entries, newest first.
     public func auditEntries(limit: Int, as actor: String) async throws -> [AuditEntry] {
         try await read { reader in
             try self.authorize(actor, for: .read, in: reader)

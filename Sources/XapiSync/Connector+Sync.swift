@@ -185,7 +185,7 @@ extension Connector {
         }
     }
 
-    /// Classifies a token that the Git server rejected: asks the platform's API, records the state,
+    /// Classifies a token that the Git server rejected: verifies it over the platform's API, records the state,
     /// and returns the error to throw.
     func expiredAfterGitRejection(_ record: IntegrationRecord, token: Secret, gitError: GitError) async throws
         -> ConnectorError
@@ -200,7 +200,7 @@ extension Connector {
             )
         }
         return ConnectorError(
-            .failed, "the Git server refused the token of '\(record.name)': \(gitError.message)", report: report)
+            .failed, "the Git server rejected the token of '\(record.name)': \(gitError.message)", report: report)
     }
 
     /// Takes the cross-process lock of the integration's repository, so that syncs to one repository
@@ -221,10 +221,10 @@ extension Connector {
 }
 
 extension Connector {
-    /// Every blob id that earlier syncs of `target` wrote, by repository path, through any integration and
-    /// to any branch: content found on the branch that xapi-git itself wrote for this API version or model
-    /// (a merged pull request, or a sync through another integration of the same repository) is no
-    /// conflict.
+    /// Returns every blob id that earlier syncs of `target` wrote, by repository path, through any
+    /// integration and to any branch. Content on the branch that xapi-git itself wrote for this API version
+    /// or model (a merged pull request, or a sync through another integration of the same repository) is
+    /// then no conflict.
     func blobsWritten(for target: TargetRecord) async throws -> [String: Set<String>] {
         let syncs = try await read { reader in try reader.syncs(targetID: target.id, limit: 1000) }
         var written: [String: Set<String>] = [:]

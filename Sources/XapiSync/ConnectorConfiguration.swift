@@ -1,11 +1,11 @@
 public import Foundation
 public import XapiCore
 
-/// Where the connector keeps its state and how it reaches servers.
+/// The connector's settings: where it keeps its state and how it reaches servers.
 public struct ConnectorConfiguration: Sendable {
     /// The directory of the store and the Git mirrors.
     public var home: String
-    /// Where the sealing key is kept; nil means `home/sealing.key`. Ignored when `keyBase64` is set.
+    /// The path of the sealing key file, or nil for `home/sealing.key`. Ignored when `keyBase64` is set.
     public var keyFile: String?
     /// The sealing key itself, base64, for deployments that pass it in the environment (`XAPI_GIT_KEY`).
     public var keyBase64: String?
@@ -41,7 +41,7 @@ public struct ConnectorConfiguration: Sendable {
         self.log = log
     }
 
-    /// The default home: `$XDG_DATA_HOME/xapi-git`, else `~/.local/share/xapi-git`.
+    /// Returns the default home: `$XDG_DATA_HOME/xapi-git`, else `~/.local/share/xapi-git`.
     public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
             return data + "/xapi-git"

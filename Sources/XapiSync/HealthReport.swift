@@ -2,14 +2,15 @@ public import Foundation
 public import XapiPlatforms
 public import XapiStore
 
-/// What `Connector.checkHealth` checks and how hard it drives the platforms.
+/// The settings of `Connector.checkHealth`: which integrations it checks and how many calls it makes at once.
 public struct HealthCheckOptions: Sendable {
     /// Integrations checked at once; each has at most one request in flight.
     public var concurrency: Int
     /// Requests in flight at once to one origin (scheme, host and port).
     public var maxPerHost: Int
-    /// Integrations checked at once with the same token on the same server. GitHub asks clients not to
-    /// send concurrent requests for one token, so the default stays low.
+    /// The maximum number of integrations checked at once with the same token on the same server. Bursts
+    /// with one token are what secondary rate limits (GitHub's among them) reject with 403 or 429, so the
+    /// default stays low.
     public var maxPerCredential: Int
     /// A token that expires within this interval is reported as expiring; nil uses the connector's window.
     public var expiryWarning: TimeInterval?
@@ -71,7 +72,7 @@ public struct HealthReport: Sendable {
     public let entries: [HealthEntry]
     public let startedAt: Date
     public let duration: TimeInterval
-    /// Calls the rate-limit gate answered itself instead of sending them.
+    /// The number of calls the rate-limit gate rejected itself instead of sending them.
     public let callsNotSent: Int
 
     public var outcome: Outcome {

@@ -1,6 +1,6 @@
 public import XapiPlatforms
 
-/// What a new integration points at, as the user gives it.
+/// The repository, branch and folder of a new integration, as the user gives them.
 public struct IntegrationSpec: Sendable {
     public var name: String
     public var platform: Platform
@@ -76,7 +76,7 @@ public struct IntegrationSpec: Sendable {
 /// Rules for paths inside a repository, checked before any I/O.
 enum RepositoryPath {
     /// Returns `folder` without leading or trailing `/`, or throws when a component is empty, `.`, `..`
-    /// or `.git`, or when it holds a NUL or a backslash.
+    /// or `.git`, or when it contains a NUL, a control character or a backslash.
     static func normalizedFolder(_ folder: String) throws -> String {
         var trimmed = Substring(folder)
         while trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }

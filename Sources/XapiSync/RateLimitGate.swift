@@ -5,10 +5,10 @@ import Synchronization
 
 /// A transport decorator that stops calling a host with a credential once the host has rate-limited it.
 ///
-/// The gate is keyed by the request's origin (scheme, host and port) and its credential. When a response
-/// is a rate limit (429, or a 403 with `Retry-After`, `x-ratelimit-remaining: 0` or a message about a rate
-/// limit, as GitHub sends for primary and secondary limits), the gate closes that key until the reset
-/// time the response names, or for 60 seconds when it names none. While the key is closed, the gate sends
+/// The gate is keyed by the request's origin (scheme, host and port) and its credential. A rate limit is a
+/// 429, or a 403 with `Retry-After`, `x-ratelimit-remaining: 0` or a message about a rate limit, as GitHub
+/// sends for primary and secondary limits. After one, the gate closes that key until the reset time the
+/// response names, or for 60 seconds when it names none. While the key is closed, the gate sends
 /// nothing and returns a synthetic 429 with `Retry-After`, which every platform adapter reports as
 /// `rateLimited` with `retryAt`.
 public final class RateLimitGate: HTTPTransport {
@@ -40,7 +40,7 @@ public final class RateLimitGate: HTTPTransport {
         self.now = now
     }
 
-    /// Calls answered by the gate itself because their key was closed.
+    /// The number of calls the gate rejected itself, without sending them, because their key was closed.
     public var callsNotSent: Int { state.withLock { $0.callsNotSent } }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -62,7 +62,7 @@ public final class RateLimitGate: HTTPTransport {
         return response
     }
 
-    /// The time until which `key` stays closed, counting a call answered now; nil when it is open.
+    /// The time until which `key` stays closed, counting a call rejected now; nil when it is open.
     private func closedUntil(_ key: Key, at current: Date) -> Date? {
         state.withLock { state -> Date? in
             guard let until = state.closedUntil[key] else { return nil }

@@ -47,21 +47,21 @@ struct Arguments: Sendable {
         }
     }
 
-    /// The last value given for `name`, or nil.
+    /// Returns the last value given for `name`, or nil.
     func value(_ name: String) -> String? { values[name]?.last }
 
-    /// Every value given for `name`, in order.
+    /// Returns every value given for `name`, in order.
     func allValues(_ name: String) -> [String] { values[name] ?? [] }
 
     func has(_ flag: String) -> Bool { flags.contains(flag) }
 
-    /// The value of a required option, or a usage error naming it.
+    /// Returns the value of a required option, or throws a usage error naming it.
     func required(_ name: String) throws(UsageError) -> String {
         guard let value = value(name), !value.isEmpty else { throw UsageError("missing --\(name)") }
         return value
     }
 
-    /// The single positional value a command takes, or a usage error naming what was expected.
+    /// Returns the single positional value a command takes, or throws a usage error naming the expected value.
     func single(_ what: String) throws(UsageError) -> String {
         guard positionals.count == 1 else {
             throw UsageError(positionals.isEmpty ? "missing \(what)" : "expected one \(what), got \(positionals.count) values")

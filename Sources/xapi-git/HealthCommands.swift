@@ -117,7 +117,7 @@ enum HealthCommands {
         return value
     }
 
-    /// The summary line: how many integrations were checked, how long it took, and the count per state.
+    /// Returns the summary line: how many integrations were checked, how long it took, and the count per state.
     static func summary(_ report: HealthReport) -> String {
         let counts = report.counts
         let parts = IntegrationState.allCases.map { "\(counts[$0, default: 0]) \($0.rawValue)" }
@@ -129,7 +129,7 @@ enum HealthCommands {
         return text
     }
 
-    /// One JSON object on one line, with sorted keys; `dates` formats `expires_at` and `retry_at`.
+    /// Returns one JSON object on one line, with sorted keys. `dates` formats `expires_at` and `retry_at`.
     static func jsonLine(_ entry: HealthEntry, dates: ISO8601DateFormatter) -> String {
         var object: [String: Any] = [
             "name": entry.name,
@@ -164,7 +164,7 @@ enum ImportFile {
         let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
         guard permissions & 0o077 == 0 else {
             throw UsageError(
-                "the import file '\(path)' holds tokens but others may read it (mode \(String(permissions, radix: 8))); "
+                "the import file '\(path)' contains tokens but others may read it (mode \(String(permissions, radix: 8))); "
                     + "run `chmod 600 \(path)` first"
             )
         }

@@ -47,7 +47,7 @@ enum TokenInput {
         return secret
     }
 
-    /// The credential kind chosen with `--credential`, `--email` and `--username`, or nil when none was
+    /// Returns the credential kind chosen with `--credential`, `--email` and `--username`, or nil when none was
     /// given (the platform's default kind).
     static func kind(_ arguments: Arguments, platform: Platform) throws(UsageError) -> CredentialKind? {
         guard let choice = arguments.value("credential") else {
@@ -92,7 +92,7 @@ enum TokenInput {
 
 /// Asks the person at the terminal to accept a review.
 enum Confirmation {
-    /// Returns the answer typed at the controlling terminal, or nil when there is no terminal.
+    /// Returns whether the person typed yes at the controlling terminal, or nil when there is no terminal.
     static func ask(_ question: String) -> Bool? {
         guard let terminal = FileHandle(forUpdatingAtPath: "/dev/tty") else { return nil }
         defer { try? terminal.close() }

@@ -19,12 +19,13 @@ public struct Lab: Sendable {
     /// It is empty when the lab came from `XAPI_LAB_URL` without `XAPI_LAB_STALL_URL`.
     public let stallURL: String
 
-    /// A URL of the same server whose certificate, signed by the lab CA, expired yesterday; nil when the
-    /// running lab predates this listener or the environment gave no `XAPI_LAB_EXPIRED_URL`.
+    /// A URL of the same server whose certificate, signed by the lab CA, expired yesterday. It is nil when
+    /// the running lab predates this listener or the environment gave no `XAPI_LAB_EXPIRED_URL`.
     public let expiredURL: String?
 
-    /// A URL of the same server whose certificate, signed by the lab CA, names only `wrong.example.test`; nil
-    /// when the running lab predates this listener or the environment gave no `XAPI_LAB_WRONG_HOST_URL`.
+    /// A URL of the same server whose certificate, signed by the lab CA, names only `wrong.example.test`.
+    /// It is nil when the running lab predates this listener or the environment gave no
+    /// `XAPI_LAB_WRONG_HOST_URL`.
     public let wrongHostURL: String?
 
     /// The `labctl` script that changes the lab's tokens, repositories and switches.
@@ -95,7 +96,7 @@ public struct Lab: Sendable {
 
     /// Returns the lab server's log, which has one line per request with its method and path (not its query).
     ///
-    /// The log is `server.log` in the lab's state directory, which also holds `caFile`.
+    /// The log is `server.log` in the lab's state directory, which also contains `caFile`.
     public func serverLog() throws -> String {
         let directory = URL(fileURLWithPath: caFile).deletingLastPathComponent()
         let data = try Data(contentsOf: directory.appendingPathComponent("server.log"))
@@ -189,7 +190,7 @@ public struct Lab: Sendable {
     /// Runs `labctl ARGUMENTS` and returns its standard output without surrounding white space.
     ///
     /// Pass a token through `stdin` with `-` as its argument, never in `arguments`. labctl runs on a
-    /// thread of its own, so waiting for it never holds one of Swift's few cooperative threads, which
+    /// thread of its own, so waiting for it never blocks one of Swift's few cooperative threads, which
     /// would delay every other test running in parallel.
     @discardableResult
     public func run(_ arguments: [String], stdin: String? = nil) async throws -> String {

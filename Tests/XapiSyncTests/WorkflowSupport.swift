@@ -23,7 +23,7 @@ final class LogRecorder: Sendable {
         }
     }
 
-    /// The entries logged with exactly `message`.
+    /// Returns the entries logged with exactly `message`.
     func entries(_ message: String) -> [Entry] {
         entries.withLock { $0.filter { $0.message == message } }
     }
@@ -42,12 +42,12 @@ extension LabFixture {
         String(repository.split(separator: "/")[0])
     }
 
-    /// The bytes of `path` on `branch` of the lab repository.
+    /// Returns the bytes of `path` on `branch` of the lab repository.
     func remoteFile(_ path: String, branch: String) async throws -> [UInt8] {
         [UInt8](try await git(["cat-file", "blob", branch + ":" + path]))
     }
 
-    /// The lock files under the home's `locks` directory.
+    /// Returns the lock files under the home's `locks` directory.
     func lockFiles() throws -> [String] {
         let directory = home + "/locks"
         return try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -123,7 +123,7 @@ final class LockHoldingProcess: @unchecked Sendable {
         _ = ready.fileHandleForReading.availableData
     }
 
-    /// The pid the child wrote into the lock file.
+    /// Returns the pid the child wrote into the lock file.
     func holderPID(lockFile: String) throws -> String {
         let text = try String(contentsOfFile: lockFile, encoding: .utf8)
         return String(text.split(separator: "\n").first ?? "")
